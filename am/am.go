@@ -1,0 +1,234 @@
+package am
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/am/httpapi"
+	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/launch"
+	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
+	"github.com/spindle-yarn/spindle/internal/spec"
+)
+
+// result is how the application ends.
+type result struct {
+	status      yarnpb.FinalApplicationStatusProto
+	diagnostics string
+}
+
+func succeeded(diag string) result {
+	return result{yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED, diag}
+}
+func failed(diag string) result { return result{yarnpb.FinalApplicationStatusProto_APP_FAILED, diag} }
+
+// master is one ApplicationMaster attempt.
+type master struct {
+	spec    *spec.App
+	log     *logrus.Entry
+	secret  string
+	host    string // where the HTTP API listens
+	amURL   string
+	alloc   *allocator
+	pool    *pool
+	tokens  []byte // credentials for executors: the secret, no AMRM token
+	cleanup func(ctx context.Context) error
+
+	once sync.Once
+	done chan result
+
+	hbMu          sync.Mutex
+	lastHeartbeat time.Time
+
+	stateMu sync.Mutex
+	state   string
+}
+
+func (m *master) finish(r result) {
+	m.once.Do(func() { m.done <- r })
+}
+
+func (m *master) setState(s string) {
+	m.stateMu.Lock()
+	m.state = s
+	m.stateMu.Unlock()
+}
+
+// App implements httpapi.Backend.
+func (m *master) App() container.AppInfo {
+	m.stateMu.Lock()
+	defer m.stateMu.Unlock()
+	return container.AppInfo{ID: m.spec.ID, Name: m.spec.Name, Mode: string(m.spec.Mode),
+		State: m.state, TargetExecutors: m.pool.Target()}
+}
+
+// Executors implements httpapi.Backend.
+func (m *master) Executors() []container.ExecutorInfo { return m.pool.Infos() }
+
+// Scale implements httpapi.Backend.
+func (m *master) Scale(n int) error {
+	if n < 0 {
+		return fmt.Errorf("executors must be >= 0, not %d", n)
+	}
+	stop := m.pool.SetTarget(n)
+	m.log.Infof("scaling to %d executors", n)
+	if len(stop) > 0 {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			m.alloc.stop(ctx, stop)
+		}()
+	}
+	m.alloc.Wake()
+	return nil
+}
+
+// DriverHeartbeat implements httpapi.Backend.
+func (m *master) DriverHeartbeat() {
+	m.hbMu.Lock()
+	m.lastHeartbeat = time.Now()
+	m.hbMu.Unlock()
+}
+
+// DriverFinished implements httpapi.Backend.
+func (m *master) DriverFinished(f container.DriverFinish) {
+	if f.ExitCode == 0 {
+		m.finish(succeeded(orDefault(f.Diagnostics, "the driver exited 0")))
+		return
+	}
+	m.finish(failed(orDefault(f.Diagnostics, fmt.Sprintf("the driver exited with code %d", f.ExitCode))))
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// executorLaunchContext is what every executor container gets.
+func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
+	env := map[string]string{}
+	for k, v := range m.spec.Executor.Env {
+		env[k] = v
+	}
+	env[container.EnvRole] = container.RoleExecutor
+	env[container.EnvAppID] = m.spec.ID
+	env[container.EnvExecutorID] = strconv.Itoa(e.id)
+	env[container.EnvAMURL] = m.amURL
+	env["HADOOP_CONF_DIR"] = "{{PWD}}/" + ConfDirName
+	cmd := append([]string{"./" + BinaryName, "executor", "--"}, m.spec.Executor.Command...)
+	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: cmd, Tokens: m.tokens}
+	return c.Proto()
+}
+
+// Link names of what the client ships into every container.
+const (
+	// BinaryName is the link name of the spindle binary itself.
+	BinaryName = "spindle"
+	// ConfDirName is the link name of the shipped Hadoop configuration (an archive).
+	ConfDirName = "__spindle_conf__"
+)
+
+// serveAPI starts the HTTP API on host:0 and returns its URL.
+func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, error) {
+	srv, err := httpapi.New(m.secret, m)
+	if err != nil {
+		return "", fmt.Errorf("start AM HTTP API: %w", err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(m.host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("start AM HTTP API on %s: %w", m.host, err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.WithError(err).Warn("AM HTTP API stopped")
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// watchDriver fails the application when a client-mode driver stops sending heartbeats.
+func (m *master) watchDriver(ctx context.Context) {
+	timeout := time.Duration(m.spec.DriverTimeout)
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	m.DriverHeartbeat() // the clock starts when the AM is up
+	t := time.NewTicker(min(time.Second, timeout/4))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.hbMu.Lock()
+			silent := time.Since(m.lastHeartbeat)
+			m.hbMu.Unlock()
+			if silent > timeout {
+				m.finish(failed(fmt.Sprintf("the driver disconnected: no heartbeat from the client-mode driver for %s (spindle.driver.timeout=%s)", silent.Round(time.Second), timeout)))
+				return
+			}
+		}
+	}
+}
+
+// watchExecutorsOnly ends an application that has no driver once every executor is done.
+func (m *master) watchExecutorsOnly(ctx context.Context) {
+	for {
+		ch := m.pool.Changed()
+		if done, _ := m.pool.AllDone(); done {
+			m.finish(succeeded(fmt.Sprintf("all %d executors completed", m.pool.Succeeded())))
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
+	}
+}
+
+// shutdown stops executors, unregisters and cleans up.
+func (m *master) shutdown(r result, sched scheduler, trackingURL string) error {
+	m.setState("finishing")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if live := m.pool.StopAll(); len(live) > 0 {
+		sctx, scancel := context.WithTimeout(ctx, 15*time.Second)
+		m.log.Infof("stopping %d executors", len(live))
+		m.alloc.stop(sctx, live)
+		scancel()
+	}
+	m.log.Infof("unregistering: %s: %s", r.status, r.diagnostics)
+	if err := sched.Finish(ctx, r.status, r.diagnostics, trackingURL); err != nil {
+		return fmt.Errorf("unregister from the ResourceManager: %w", err)
+	}
+	// Unregistered: YARN makes no further attempt, so this is the last one.
+	if m.cleanup != nil {
+		if err := m.cleanup(ctx); err != nil {
+			m.log.WithError(err).Warn("could not delete the staging directory")
+		}
+	}
+	return nil
+}
+
+func exitCodeOf(err error) (int, bool) {
+	var ee interface{ ExitCode() int }
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), true
+	}
+	return 0, false
+}
+
+var _ = os.Getenv

@@ -1,0 +1,53 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/yarn"
+)
+
+// Cluster is a connection to the YARN cluster that a Hadoop configuration describes.
+type Cluster struct {
+	Conf *hadoopconf.Conf
+	IPC  *ipc.Client
+	RM   *yarn.ResourceManager
+}
+
+// Connect prepares a connection to the ResourceManager(s) of conf (nothing is dialled
+// until the first call). Close it when done.
+func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
+	addrs, err := conf.RMAddresses()
+	if err != nil {
+		return nil, fmt.Errorf("find the ResourceManager: %w", err)
+	}
+	dial, err := conf.GetDuration("ipc.client.connect.timeout", time.Millisecond, 20*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	idle, err := conf.GetDuration("ipc.client.connection.maxidletime", time.Millisecond, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c := ipc.NewClient(ipc.Config{User: conf.User(), DialTimeout: dial, IdleTimeout: idle,
+		Protection: conf.Get("hadoop.rpc.protection")})
+	rm, err := yarn.NewResourceManager(c, addrs)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("find the ResourceManager: %w", err)
+	}
+	return &Cluster{Conf: conf, IPC: c, RM: rm}, nil
+}
+
+// Close closes the cluster's connections.
+func (c *Cluster) Close() error { return c.IPC.Close() }
+
+// rpcTimeout bounds one ResourceManager round trip made on the user's behalf.
+const rpcTimeout = 30 * time.Second
+
+func withRPCTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, rpcTimeout)
+}

@@ -1,0 +1,238 @@
+package client
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Option keys. Every submit flag has one; the command line beats --conf, which beats
+// the properties file, which beats the default. Keys follow spark-submit's where the
+// concept is the same (spark.executor.memory becomes spindle.executor.memory).
+const (
+	KeyMaster              = "spindle.master"
+	KeyDeployMode          = "spindle.submit.deployMode"
+	KeyName                = "spindle.app.name"
+	KeyQueue               = "spindle.yarn.queue"
+	KeyNumExecutors        = "spindle.executor.instances"
+	KeyExecutorMemory      = "spindle.executor.memory"
+	KeyExecutorCores       = "spindle.executor.cores"
+	KeyDriverMemory        = "spindle.driver.memory"
+	KeyDriverCores         = "spindle.driver.cores"
+	KeyAMMemory            = "spindle.yarn.am.memory"
+	KeyAMCores             = "spindle.yarn.am.cores"
+	KeyFiles               = "spindle.yarn.dist.files"
+	KeyArchives            = "spindle.yarn.dist.archives"
+	KeyJars                = "spindle.yarn.dist.jars"
+	KeyExecutorCommand     = "spindle.executor.command"
+	KeyMaxAppAttempts      = "spindle.yarn.maxAppAttempts"
+	KeyTags                = "spindle.yarn.tags"
+	KeyPriority            = "spindle.yarn.priority"
+	KeyNodeLabel           = "spindle.yarn.nodeLabelExpression"
+	KeyWait                = "spindle.yarn.submit.waitAppCompletion"
+	KeyVerbose             = "spindle.verbose"
+	KeyBinary              = "spindle.yarn.binary"
+	KeyMaxExecutorFailures = "spindle.executor.maxFailures"
+	KeyDriverTimeout       = "spindle.driver.timeout"
+	KeyStagingDir          = "spindle.yarn.stagingDir"
+	KeyEnvPrefix           = "spindle.env."    // spindle.env.K=V: --env K=V
+	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
+)
+
+// Defaults are the values used when neither the command line nor a properties file sets a key.
+var defaults = map[string]string{
+	KeyDeployMode:     "client",
+	KeyQueue:          "default",
+	KeyNumExecutors:   "2",
+	KeyExecutorMemory: "1g",
+	KeyExecutorCores:  "1",
+	KeyDriverMemory:   "1g",
+	KeyDriverCores:    "1",
+	KeyAMMemory:       "256m",
+	KeyAMCores:        "1",
+	KeyWait:           "true",
+	KeyDriverTimeout:  "60s",
+}
+
+// Default returns the built-in default of key, or "" when it has none.
+func Default(key string) string { return defaults[key] }
+
+// Options is a fully resolved submission: what the user asked for, parsed and checked
+// for form (not yet against the cluster).
+type Options struct {
+	Master     string // "yarn", "local", "local[N]", "local[*]"
+	DeployMode string // "cluster" or "client"
+	Name       string
+	Queue      string
+
+	NumExecutors     int
+	ExecutorMemoryMB int64
+	ExecutorCores    int32
+	DriverMemoryMB   int64
+	DriverCores      int32
+	AMMemoryMB       int64 // client mode: the launcher AM's own size
+	AMCores          int32
+
+	Files    []string
+	Archives []string
+	Jars     []string
+
+	ExecutorCommand     []string // empty: APP with the executor role
+	Env                 map[string]string
+	MaxAppAttempts      int // 0: the cluster's yarn.resourcemanager.am.max-attempts
+	MaxExecutorFailures int // 0: max(3, 2 x executors)
+	Tags                []string
+	Priority            int32
+	NodeLabel           string
+	Wait                bool
+	Verbose             bool
+	Binary              string // URI of a Linux spindle build already on the cluster
+	StagingDir          string // overrides <home>/.spindle/staging
+	DriverTimeout       time.Duration
+	Hadoop              map[string]string // Hadoop configuration overrides
+
+	App     string
+	AppArgs []string
+}
+
+// ResolveOptions turns a merged key/value map (see Merge) into Options, checking the form
+// of every value. Each error names the flag and the --conf key, and the fix.
+func ResolveOptions(conf map[string]string, app string, args []string) (*Options, error) {
+	get := func(k string) string {
+		if v, ok := conf[k]; ok {
+			return strings.TrimSpace(v)
+		}
+		return defaults[k]
+	}
+	o := &Options{App: app, AppArgs: args, Env: map[string]string{}, Hadoop: map[string]string{}}
+	var errs []string
+	bad := func(flag, key, format string, a ...any) {
+		errs = append(errs, fmt.Sprintf("--%s (%s): %s", flag, key, fmt.Sprintf(format, a...)))
+	}
+	o.Master = get(KeyMaster)
+	o.DeployMode = get(KeyDeployMode)
+	if o.DeployMode != "client" && o.DeployMode != "cluster" {
+		bad("deploy-mode", KeyDeployMode, "%q is not a deploy mode: use cluster or client", o.DeployMode)
+	}
+	o.Name = get(KeyName)
+	o.Queue = get(KeyQueue)
+	if o.Queue == "" {
+		bad("queue", KeyQueue, "empty queue name")
+	}
+	intVal := func(flag, key string, min int) int {
+		v := get(key)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min {
+			bad(flag, key, "%q: want a whole number >= %d", v, min)
+		}
+		return n
+	}
+	mem := func(flag, key string) int64 {
+		n, err := ParseMemoryMB(get(key))
+		if err != nil {
+			bad(flag, key, "%v", err)
+		}
+		return n
+	}
+	o.NumExecutors = intVal("num-executors", KeyNumExecutors, 0)
+	o.ExecutorMemoryMB = mem("executor-memory", KeyExecutorMemory)
+	o.ExecutorCores = int32(intVal("executor-cores", KeyExecutorCores, 1))
+	o.DriverMemoryMB = mem("driver-memory", KeyDriverMemory)
+	o.DriverCores = int32(intVal("driver-cores", KeyDriverCores, 1))
+	o.AMMemoryMB = mem("conf", KeyAMMemory)
+	o.AMCores = int32(intVal("conf", KeyAMCores, 1))
+	o.Files = splitList(get(KeyFiles))
+	o.Archives = splitList(get(KeyArchives))
+	o.Jars = splitList(get(KeyJars))
+	if c := get(KeyExecutorCommand); c != "" {
+		cmd, err := SplitCommand(c)
+		if err != nil {
+			bad("executor-command", KeyExecutorCommand, "%v", err)
+		}
+		o.ExecutorCommand = cmd
+	}
+	if v := get(KeyMaxAppAttempts); v != "" {
+		o.MaxAppAttempts = intVal("max-app-attempts", KeyMaxAppAttempts, 1)
+	}
+	if v := get(KeyMaxExecutorFailures); v != "" {
+		o.MaxExecutorFailures = intVal("conf", KeyMaxExecutorFailures, 0)
+	}
+	o.Tags = splitList(get(KeyTags))
+	if v := get(KeyPriority); v != "" {
+		o.Priority = int32(intVal("priority", KeyPriority, 0))
+	}
+	o.NodeLabel = get(KeyNodeLabel)
+	boolVal := func(flag, key string) bool {
+		v := get(key)
+		if v == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(flag, key, "%q: want true or false", v)
+		}
+		return b
+	}
+	o.Wait = boolVal("wait", KeyWait)
+	o.Verbose = boolVal("verbose", KeyVerbose)
+	o.Binary = get(KeyBinary)
+	o.StagingDir = get(KeyStagingDir)
+	if v := get(KeyDriverTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("conf", KeyDriverTimeout, "%q: want a positive duration such as 60s", v)
+		}
+		o.DriverTimeout = d
+	}
+	for k, v := range conf {
+		switch {
+		case strings.HasPrefix(k, KeyEnvPrefix):
+			name := strings.TrimPrefix(k, KeyEnvPrefix)
+			if !validEnvName(name) {
+				bad("env", k, "%q is not a valid environment variable name", name)
+			}
+			o.Env[name] = v
+		case strings.HasPrefix(k, KeyHadoopPrefix):
+			o.Hadoop[strings.TrimPrefix(k, KeyHadoopPrefix)] = v
+		}
+	}
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return nil, &UsageError{Problems: errs}
+	}
+	return o, nil
+}
+
+// UsageError lists everything wrong with a submission's options.
+type UsageError struct{ Problems []string }
+
+func (e *UsageError) Error() string {
+	if len(e.Problems) == 1 {
+		return "invalid option " + e.Problems[0]
+	}
+	return "invalid options:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func validEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r != '_' && !(r >= 'A' && r <= 'Z') && !(r >= 'a' && r <= 'z') && (i == 0 || !(r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return true
+}

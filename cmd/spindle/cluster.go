@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+	"github.com/spindle-yarn/spindle/client"
+)
+
+func cmdCluster(ctx context.Context, env *cliEnv, args []string) error {
+	fs := pflag.NewFlagSet("cluster", pflag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: spindle cluster [--json]\n\nShows the YARN cluster's nodes, metrics and queues (like `yarn node -list` plus `yarn queue -status`).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cl, err := connectCluster(env)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	info, err := cl.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	printClusterInfo(env, info)
+	return nil
+}
+
+func printClusterInfo(env *cliEnv, info *client.ClusterInfo) {
+	m := info.Metrics
+	fmt.Fprintf(env.stdout, "ResourceManager %s: %d NodeManagers (%d active, %d lost, %d unhealthy, %d decommissioned, %d rebooted)\n\n",
+		info.ResourceManager, m.NodeManagers, m.Active, m.Lost, m.Unhealthy, m.Decommission, m.Rebooted)
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATE\tCONTAINERS\tMEMORY USED/TOTAL\tVCORES USED/TOTAL\tHTTP ADDRESS")
+	for _, n := range info.Nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d MB\t%d/%d\t%s\n", n.ID, n.State, n.Containers,
+			n.UsedMemoryMB, n.TotalMemoryMB, n.UsedVCores, n.TotalVCores, n.HTTPAddress)
+	}
+	tw.Flush()
+	fmt.Fprintln(env.stdout)
+	tw = tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "QUEUE\tSTATE\tCAPACITY\tMAX CAPACITY\tUSED")
+	for _, q := range info.Queues {
+		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t%.1f%%\t%.1f%%\n", q.Name, q.State, 100*q.Capacity, 100*q.MaximumCapacity, 100*q.CurrentCapacity)
+	}
+	tw.Flush()
+}

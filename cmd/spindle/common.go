@@ -1,0 +1,39 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/pflag"
+	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/hadoopconf"
+)
+
+// parseFlags parses args, turning --help into errUsage after the usage is printed.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return errUsage
+		}
+		return fmt.Errorf("%w (see --help)", err)
+	}
+	return nil
+}
+
+// loadHadoopConf reads the Hadoop configuration from YARN_CONF_DIR / HADOOP_CONF_DIR.
+func loadHadoopConf() (*hadoopconf.Conf, error) {
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		return nil, err
+	}
+	return conf, nil
+}
+
+// connectCluster loads the Hadoop configuration and prepares a ResourceManager connection.
+func connectCluster(env *cliEnv) (*client.Cluster, error) {
+	conf, err := loadHadoopConf()
+	if err != nil {
+		return nil, err
+	}
+	return client.Connect(conf)
+}

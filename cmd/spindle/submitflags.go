@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spindle-yarn/spindle/client"
+)
+
+// submitFlags are spark-submit's flags where the concept is the same, each mapped to
+// its --conf key so that the command line, --conf and the properties file merge.
+type submitFlags struct {
+	fs             *pflag.FlagSet
+	conf           []string
+	env            []string
+	propertiesFile string
+	noWait         bool
+	keyOf          map[string]string // flag name -> conf key
+}
+
+func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
+	f := &submitFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError), keyOf: map[string]string{}}
+	fs := f.fs
+	fs.SetInterspersed(false) // everything after APP belongs to APP
+	str := func(name, key, usage string) {
+		fs.String(name, client.Default(key), usage)
+		f.keyOf[name] = key
+	}
+	list := func(name, key, usage string) {
+		fs.StringSlice(name, nil, usage)
+		f.keyOf[name] = key
+	}
+	str("master", client.KeyMaster, "where to run: yarn, local, local[N] or local[*] (default: yarn when HADOOP_CONF_DIR or YARN_CONF_DIR is set, else local[*])")
+	str("deploy-mode", client.KeyDeployMode, "cluster: the driver runs in YARN; client: the driver runs here")
+	str("name", client.KeyName, "application name (default: the program's file name)")
+	str("queue", client.KeyQueue, "YARN queue")
+	str("num-executors", client.KeyNumExecutors, "number of executors")
+	str("executor-memory", client.KeyExecutorMemory, "memory per executor, such as 512m, 2g or 1024 (MiB)")
+	str("executor-cores", client.KeyExecutorCores, "virtual cores per executor")
+	str("driver-memory", client.KeyDriverMemory, "memory of the driver's container (cluster mode)")
+	str("driver-cores", client.KeyDriverCores, "virtual cores of the driver's container (cluster mode)")
+	list("files", client.KeyFiles, "comma-separated files to place in every container's working directory (path[#alias])")
+	list("archives", client.KeyArchives, "comma-separated .zip/.tar.gz/.tgz/.tar archives to extract in every container (path[#alias])")
+	list("jars", client.KeyJars, "comma-separated files shipped like --files")
+	str("executor-command", client.KeyExecutorCommand, "what each executor runs (default: APP ARGS with SPINDLE_ROLE=executor)")
+	str("max-app-attempts", client.KeyMaxAppAttempts, "ApplicationMaster attempts (default: the cluster's yarn.resourcemanager.am.max-attempts)")
+	list("tags", client.KeyTags, "comma-separated YARN application tags")
+	str("priority", client.KeyPriority, "YARN application priority")
+	str("node-label", client.KeyNodeLabel, "YARN node-label expression for all containers")
+	fs.Bool("wait", true, "follow the application until it ends and exit with its outcome")
+	f.keyOf["wait"] = client.KeyWait
+	fs.BoolVar(&f.noWait, "no-wait", false, "submit, print the application id and return")
+	fs.BoolP("verbose", "v", false, "print what is uploaded and every state change in detail")
+	f.keyOf["verbose"] = client.KeyVerbose
+	fs.StringArrayVar(&f.conf, "conf", nil, "key=value option, repeatable (spindle.* keys; spindle.hadoop.X=V sets Hadoop key X)")
+	fs.StringArrayVar(&f.env, "env", nil, "K=V environment variable for the driver and executors, repeatable")
+	fs.StringVar(&f.propertiesFile, "properties-file", "", "properties file (default: "+client.DefaultPropertiesFile+" beside the Hadoop configuration, if any)")
+	if extra != nil {
+		extra(fs)
+	}
+	return f
+}
+
+// layers returns the --conf layer and the explicit-flags layer, for client.Merge.
+func (f *submitFlags) layers() (confLayer, flagLayer map[string]string, err error) {
+	confLayer = map[string]string{}
+	for _, c := range f.conf {
+		k, v, err := client.ParseConfFlag(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		confLayer[k] = v
+	}
+	flagLayer = map[string]string{}
+	for _, e := range f.env {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok || k == "" {
+			return nil, nil, fmt.Errorf("--env %q: want K=V", e)
+		}
+		flagLayer[client.KeyEnvPrefix+k] = v
+	}
+	f.fs.Visit(func(fl *pflag.Flag) {
+		key, ok := f.keyOf[fl.Name]
+		if !ok {
+			return
+		}
+		if sv, isSlice := fl.Value.(pflag.SliceValue); isSlice {
+			flagLayer[key] = strings.Join(sv.GetSlice(), ",")
+			return
+		}
+		flagLayer[key] = fl.Value.String()
+	})
+	if f.noWait {
+		flagLayer[client.KeyWait] = strconv.FormatBool(false)
+	}
+	return confLayer, flagLayer, nil
+}

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+// TEMPORARY during development; replaced by the real commands.
+var errTodo = errors.New("not yet")
+
+func cmdSubmit(context.Context, *cliEnv, []string) error { return errTodo }
+func cmdShell(context.Context, *cliEnv, []string) error  { return errTodo }
+func cmdStatus(context.Context, *cliEnv, []string) error { return errTodo }
+func cmdKill(context.Context, *cliEnv, []string) error   { return errTodo }
+func cmdLogs(context.Context, *cliEnv, []string) error   { return errTodo }
+func cmdAM(context.Context, *cliEnv, []string) error     { return errTodo }

@@ -1,0 +1,148 @@
+package container
+
+import (
+	"fmt"
+	"time"
+)
+
+// AppInfo describes the application as the ApplicationMaster sees it. It is
+// the body of GET /api/v1/app.
+type AppInfo struct {
+	// ID is the YARN application id, e.g. "application_1700000000000_0001".
+	ID string `json:"id"`
+	// Name is the application name given at submission.
+	Name string `json:"name"`
+	// Mode is "cluster" (the driver runs in a container) or "client" (the
+	// driver runs where `spindle submit` was started).
+	Mode string `json:"mode"`
+	// State is the ApplicationMaster's view of the application, e.g.
+	// "running" or "finishing".
+	State string `json:"state"`
+	// TargetExecutors is how many executors the ApplicationMaster is
+	// currently trying to keep running.
+	TargetExecutors int `json:"numExecutors"`
+	// Diagnostics is human-readable detail about the state, if any.
+	Diagnostics string `json:"diagnostics"`
+}
+
+// Executor states reported in ExecutorInfo.State.
+const (
+	// ExecutorRequested means a container has been asked for but not yet
+	// allocated.
+	ExecutorRequested = "requested"
+	// ExecutorStarting means a container is allocated and being launched.
+	ExecutorStarting = "starting"
+	// ExecutorRunning means the executor's launcher reported that it started.
+	ExecutorRunning = "running"
+	// ExecutorCompleted means the executor exited with status 0.
+	ExecutorCompleted = "completed"
+	// ExecutorFailed means the executor exited with a non-zero status or its
+	// container was lost.
+	ExecutorFailed = "failed"
+	// ExecutorKilled means the executor was stopped on purpose (scale-down
+	// or application shutdown).
+	ExecutorKilled = "killed"
+)
+
+// ExecutorInfo describes one executor. GET /api/v1/executors returns a JSON
+// array of them.
+type ExecutorInfo struct {
+	// ID is the executor id, "1", "2", ... (SPINDLE_EXECUTOR_ID inside it).
+	ID string `json:"id"`
+	// Host is the NodeManager host the executor runs on; empty until
+	// allocated.
+	Host string `json:"host"`
+	// State is one of the Executor* state constants.
+	State string `json:"state"`
+	// ContainerID is the YARN container id; empty until allocated.
+	ContainerID string `json:"containerId"`
+	// LogURL points at the container's logs in the NodeManager web UI.
+	LogURL string `json:"logUrl"`
+	// ExitStatus is the container's exit status once it has finished, nil
+	// before.
+	ExitStatus *int `json:"exitStatus"`
+	// Diagnostics is YARN's or the launcher's explanation of a failure.
+	Diagnostics string `json:"diagnostics"`
+	// StartedAt is when the executor reported that it started; zero (and
+	// absent from the JSON) before.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// FinishedAt is when the container finished; zero (and absent from the
+	// JSON) before.
+	FinishedAt time.Time `json:"finishedAt,omitzero"`
+}
+
+// ScaleRequest is the body of POST /api/v1/scale.
+type ScaleRequest struct {
+	// Executors is the new target number of executors (>= 0).
+	Executors int `json:"executors"`
+}
+
+// DriverFinish is the body of POST /api/v1/driver/finish: the outcome of a
+// driver the ApplicationMaster does not run itself (client mode).
+type DriverFinish struct {
+	// ExitCode is the driver program's exit code; 0 means success.
+	ExitCode int `json:"exitCode"`
+	// Diagnostics is a human-readable explanation, shown by YARN.
+	Diagnostics string `json:"diagnostics"`
+}
+
+// ErrorResponse is the JSON body of every error the AM HTTP API returns.
+type ErrorResponse struct {
+	// Error says what went wrong.
+	Error string `json:"error"`
+}
+
+// Limits of the AM's key-value store.
+const (
+	// MaxKVKeyLen is the longest key, in bytes.
+	MaxKVKeyLen = 512
+	// MaxKVValueSize is the largest value, in bytes (1 MiB).
+	MaxKVValueSize = 1 << 20
+	// MaxKVWait is the longest one GET ?wait= long-poll lasts; longer waits
+	// are shortened to it. Client.Wait strings several together.
+	MaxKVWait = 60 * time.Second
+)
+
+// ValidateKVKey reports whether key can name an entry in the AM's key-value
+// store: 1 to MaxKVKeyLen bytes of ASCII letters, digits, '.', '_', '-' and
+// '/', where '/' separates non-empty segments that are not "." or "..". So
+// keys such as "driver/addr" or "shuffle/3/done" are fine; "/a", "a//b",
+// "a/" and "a/../b" are not, because URL paths would mangle them.
+func ValidateKVKey(key string) error {
+	if key == "" {
+		return fmt.Errorf("invalid key: key is empty")
+	}
+	if len(key) > MaxKVKeyLen {
+		return fmt.Errorf("invalid key: key is %d bytes, the limit is %d", len(key), MaxKVKeyLen)
+	}
+	segStart := 0
+	for i := 0; i <= len(key); i++ {
+		if i < len(key) && key[i] != '/' {
+			c := key[i]
+			if !kvKeyByte(c) {
+				return fmt.Errorf("invalid key %q: byte %q at offset %d is not allowed (use letters, digits, '.', '_', '-' and '/')", key, c, i)
+			}
+			continue
+		}
+		// key[segStart:i] is a complete segment.
+		switch seg := key[segStart:i]; seg {
+		case "":
+			return fmt.Errorf("invalid key %q: empty segment (keys must not start or end with '/' or contain \"//\")", key)
+		case ".", "..":
+			return fmt.Errorf("invalid key %q: segment %q is not allowed", key, seg)
+		}
+		segStart = i + 1
+	}
+	return nil
+}
+
+// kvKeyByte reports whether c may appear in a key segment.
+func kvKeyByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	case c == '.', c == '_', c == '-':
+		return true
+	}
+	return false
+}

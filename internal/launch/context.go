@@ -1,0 +1,117 @@
+package launch
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
+	"github.com/spindle-yarn/spindle/internal/spec"
+	"google.golang.org/protobuf/proto"
+)
+
+// LogRedirect sends a container's standard output and error to the files YARN shows
+// as the container's logs (<LOG_DIR> is expanded by the NodeManager).
+const LogRedirect = "1><LOG_DIR>/stdout 2><LOG_DIR>/stderr"
+
+// Context is what goes into one container.
+type Context struct {
+	Resources []spec.Resource
+	Env       map[string]string
+	// Command is the program and arguments; each word is shell-quoted, then LogRedirect appended.
+	Command []string
+	// Tokens is a Hadoop credentials blob ("HDTS..."), or nil for none.
+	Tokens []byte
+}
+
+// Proto builds the ContainerLaunchContextProto.
+func (c *Context) Proto() (*yarnpb.ContainerLaunchContextProto, error) {
+	clc := &yarnpb.ContainerLaunchContextProto{}
+	for _, r := range c.Resources {
+		lr, err := ResourceProto(r)
+		if err != nil {
+			return nil, err
+		}
+		clc.LocalResources = append(clc.LocalResources, &yarnpb.StringLocalResourceMapProto{Key: proto.String(r.Name), Value: lr})
+	}
+	keys := make([]string, 0, len(c.Env))
+	for k := range c.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		clc.Environment = append(clc.Environment, &yarnpb.StringStringMapProto{Key: proto.String(k), Value: proto.String(c.Env[k])})
+	}
+	if len(c.Command) == 0 {
+		return nil, fmt.Errorf("container launch context: empty command")
+	}
+	clc.Command = []string{ShellJoin(c.Command) + " " + LogRedirect}
+	if len(c.Tokens) > 0 { // never a present-but-empty blob: the RM would try to parse it
+		clc.Tokens = c.Tokens
+	}
+	return clc, nil
+}
+
+// ResourceProto converts a staged resource to YARN's LocalResourceProto. The URL
+// keeps the port -1 when the URI has none (an HDFS HA nameservice).
+func ResourceProto(r spec.Resource) (*yarnpb.LocalResourceProto, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("local resource %s: %q is not a fully qualified URI", r.Name, r.URL)
+	}
+	port := int32(-1)
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("local resource %s: bad port in %q", r.Name, r.URL)
+		}
+		port = int32(n)
+	}
+	yu := &yarnpb.URLProto{Scheme: proto.String(u.Scheme), Port: proto.Int32(port), File: proto.String(u.Path)}
+	if h := u.Hostname(); h != "" {
+		yu.Host = proto.String(h)
+	}
+	typ := yarnpb.LocalResourceTypeProto_FILE
+	if r.Type == spec.TypeArchive {
+		typ = yarnpb.LocalResourceTypeProto_ARCHIVE
+	}
+	vis := yarnpb.LocalResourceVisibilityProto_APPLICATION
+	switch r.Visibility {
+	case spec.VisibilityPublic:
+		vis = yarnpb.LocalResourceVisibilityProto_PUBLIC
+	case spec.VisibilityPrivate:
+		vis = yarnpb.LocalResourceVisibilityProto_PRIVATE
+	}
+	return &yarnpb.LocalResourceProto{Resource: yu, Size: proto.Int64(r.Size), Timestamp: proto.Int64(r.Timestamp),
+		Type: typ.Enum(), Visibility: vis.Enum()}, nil
+}
+
+// ShellJoin quotes each word for a POSIX shell (the NodeManager runs commands through
+// bash) and joins them with spaces. Words that need no quoting stay as they are, and
+// {{VAR}} and <LOG_DIR> markers are left for the NodeManager to expand.
+func ShellJoin(words []string) string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = shellQuote(w)
+	}
+	return strings.Join(out, " ")
+}
+
+func shellQuote(w string) string {
+	if w == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range w {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}

@@ -1,0 +1,102 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// FileName is the link name of the spec file in the ApplicationMaster's container.
+const FileName = "spindle-spec.json"
+
+// Mode says what the ApplicationMaster does besides managing executors.
+type Mode string
+
+const (
+	// ModeCluster: the AM runs the driver as a child process; its exit code decides the outcome.
+	ModeCluster Mode = "cluster"
+	// ModeClient: the driver runs on the submitting machine; the AM only launches executors
+	// and watches the driver's heartbeats.
+	ModeClient Mode = "client"
+)
+
+// Process describes one kind of process the AM starts: the driver or an executor.
+type Process struct {
+	// Command is the program and its arguments, relative to the container's working directory.
+	Command []string `json:"command"`
+	// Env is extra environment for the process.
+	Env map[string]string `json:"env,omitempty"`
+	// MemoryMB and Cores are the container size YARN is asked for.
+	MemoryMB int64 `json:"memoryMB"`
+	Cores    int32 `json:"cores"`
+	// NodeLabel is a YARN node-label expression, empty for none.
+	NodeLabel string `json:"nodeLabel,omitempty"`
+}
+
+// App is everything the client tells the ApplicationMaster about an application.
+type App struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Mode       Mode   `json:"mode"`
+	User       string `json:"user"`
+	StagingDir string `json:"stagingDir"` // fully qualified URI; empty when nothing was staged
+	Queue      string `json:"queue"`
+
+	Driver   Process `json:"driver"`   // cluster mode only
+	Executor Process `json:"executor"` // what each executor runs
+
+	NumExecutors int `json:"numExecutors"`
+	// MaxExecutorFailures is the failure budget: executor failures that count
+	// (not preemptions or kills by the framework) beyond which the application fails.
+	MaxExecutorFailures int `json:"maxExecutorFailures"`
+	// MaxAttempts is the number of AM attempts YARN will make; the AM cleans the staging
+	// directory on success or on its last attempt.
+	MaxAttempts int `json:"maxAttempts"`
+	// DriverTimeout is how long a client-mode AM waits without a driver heartbeat
+	// before it declares the driver gone.
+	DriverTimeout Duration `json:"driverTimeout,omitempty"`
+
+	// Resources are localized into every executor container (the AM's own container
+	// gets them from the launch context).
+	Resources []Resource `json:"resources"`
+}
+
+// Duration is a time.Duration that reads and writes as a Go duration string in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string such as "30s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string such as "30s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Marshal encodes the spec as indented JSON.
+func (a *App) Marshal() ([]byte, error) { return json.MarshalIndent(a, "", "  ") }
+
+// Read loads a spec written by Marshal.
+func Read(path string) (*App, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read application spec: %w", err)
+	}
+	var a App
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("parse application spec %s: %w", path, err)
+	}
+	if a.ID == "" || (a.Mode != ModeCluster && a.Mode != ModeClient) {
+		return nil, fmt.Errorf("application spec %s: missing id or unknown mode %q", path, a.Mode)
+	}
+	return &a, nil
+}
