@@ -27,7 +27,7 @@ const (
 )
 
 // errRMShutdown is returned when the RM tells the AM to shut down.
-var errRMShutdown = errors.New("the ResourceManager told the ApplicationMaster to shut down (AM_SHUTDOWN)")
+var errRMShutdown = errors.New("the ResourceManager told the ApplicationMaster to shut down (it no longer knows this attempt)")
 
 // allocator runs the heartbeat loop: it asks for executor containers, launches
 // what YARN allocates, and records what completes.
@@ -48,7 +48,7 @@ type allocator struct {
 
 	mu         sync.Mutex
 	asked      int // what the RM believes is outstanding: last sent less allocated since; -1 forces a send
-	releases   []*yarnpb.ContainerIdProto
+	releases   []yarn.ContainerID
 	containers map[string]*yarnpb.ContainerProto // live containers by id
 	launching  atomic.Int32
 	launches   sync.WaitGroup
@@ -121,7 +121,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 	a.mu.Unlock()
 
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	resp, resync, err := a.sched.Allocate(cctx, asks, releases, a.progress())
+	res, err := a.sched.Allocate(cctx, asks, releases, a.progress())
 	cancel()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -132,9 +132,10 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 	if asks != nil {
 		a.asked = wanted
 	}
-	if resync {
+	if res.Reregistered {
 		a.asked = -1
 	}
+	resp := res.Response
 	for _, c := range resp.GetAllocatedContainers() {
 		a.asked = max(0, a.asked-1)
 		a.allocated(ctx, c)
@@ -142,7 +143,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		a.completed(st)
 	}
-	if resp.GetAMCommand() == yarnpb.AMCommandProto_AM_SHUTDOWN {
+	if res.Shutdown || res.Resync {
 		return errRMShutdown
 	}
 	return nil
@@ -172,7 +173,7 @@ func (a *allocator) allocated(ctx context.Context, c *yarnpb.ContainerProto) {
 	e := a.pool.Assign(cid, node, c.GetNodeId().GetHost(), logURL)
 	if e == nil {
 		a.log.Debugf("releasing surplus container %s", cid)
-		a.releases = append(a.releases, c.GetId())
+		a.releases = append(a.releases, yarn.ContainerIDFromProto(c.GetId()))
 		return
 	}
 	a.containers[cid] = c
@@ -200,7 +201,7 @@ func (a *allocator) launch(ctx context.Context, e *executor, c *yarnpb.Container
 		a.pool.LaunchFailed(e.containerID, err)
 		a.mu.Lock()
 		delete(a.containers, e.containerID)
-		a.releases = append(a.releases, c.GetId())
+		a.releases = append(a.releases, yarn.ContainerIDFromProto(c.GetId()))
 		a.mu.Unlock()
 		a.Wake()
 		return

@@ -264,6 +264,8 @@ func (p *pool) Infos() []container.ExecutorInfo {
 			Diagnostics: e.diagnostics, StartedAt: e.started, FinishedAt: e.finished}
 		out = append(out, info)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i].ID) < len(out[j].ID) || (len(out[i].ID) == len(out[j].ID) && out[i].ID < out[j].ID) })
+	sort.SliceStable(out, func(i, j int) bool {
+		return len(out[i].ID) < len(out[j].ID) || (len(out[i].ID) == len(out[j].ID) && out[i].ID < out[j].ID)
+	})
 	return out
 }

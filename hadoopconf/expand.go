@@ -53,33 +53,50 @@ type expander struct {
 // expand replaces the references in s. cyclic reports whether some
 // reference in s led back to a key being expanded; such references are left
 // as written.
+//
+// A reference is "${" up to its matching "}"; references inside it are
+// expanded first, so "${env.X:-${y}}" and "${prefix.${suffix}}" work as they
+// do in Hadoop. The resulting name must be non-empty and free of '$', '}'
+// and ' ', else the reference is kept as text.
 func (e *expander) expand(s string, depth int) (out string, cyclic bool) {
+	if !strings.Contains(s, "${") {
+		return s, false
+	}
+	closeAt := matchRefs(s)
 	var b strings.Builder
-	for len(s) > 0 {
-		i := strings.Index(s, "${")
+	pos := 0
+	for pos < len(s) {
+		i := strings.Index(s[pos:], "${")
 		if i < 0 {
-			b.WriteString(s)
+			b.WriteString(s[pos:])
 			break
 		}
-		b.WriteString(s[:i])
-		rest := s[i+2:]
-		// A name is a non-empty run of characters other than '}', '$' and ' '.
-		end := strings.IndexAny(rest, "}$ ")
-		if end < 0 {
-			b.WriteString(s[i:])
-			break
-		}
-		if end == 0 || rest[end] != '}' {
-			// Not a reference; resume at the character that ended it, which
-			// may start another reference ("${a${b}}" expands ${b}).
-			b.WriteString(s[i : i+2+end])
-			s = rest[end:]
+		i += pos
+		b.WriteString(s[pos:i])
+		end, ok := closeAt[i]
+		if !ok {
+			// Unterminated: keep "${" and look for references after it.
+			b.WriteString("${")
+			pos = i + 2
 			continue
 		}
-		name := rest[:end]
-		s = rest[end+1:]
-		v, ok, cyc := e.resolve(name, depth)
-		cyclic = cyclic || cyc
+		pos = end + 1
+		name := s[i+2 : end]
+		if strings.Contains(name, "${") {
+			if depth >= maxSubstDepth || e.overflow {
+				b.WriteString(s[i:pos])
+				continue
+			}
+			var cyc bool
+			name, cyc = e.expand(name, depth+1)
+			cyclic = cyclic || cyc
+		}
+		v, ok := "", false
+		if name != "" && !strings.ContainsAny(name, "$} ") {
+			var cyc bool
+			v, ok, cyc = e.resolve(name, depth)
+			cyclic = cyclic || cyc
+		}
 		if ok {
 			b.WriteString(v)
 		} else {
@@ -90,6 +107,24 @@ func (e *expander) expand(s string, depth int) (out string, cyclic bool) {
 		}
 	}
 	return b.String(), cyclic
+}
+
+// matchRefs maps the index of each "${" in s to the index of the "}" that
+// closes it; unterminated ones are absent.
+func matchRefs(s string) map[int]int {
+	m := make(map[int]int)
+	var open []int
+	for j := 0; j < len(s); j++ {
+		switch {
+		case s[j] == '$' && j+1 < len(s) && s[j+1] == '{':
+			open = append(open, j)
+			j++
+		case s[j] == '}' && len(open) > 0:
+			m[open[len(open)-1]] = j
+			open = open[:len(open)-1]
+		}
+	}
+	return m
 }
 
 // resolve returns the expanded value of the reference ${name}; ok is false
@@ -126,13 +161,17 @@ func (e *expander) lookup(name string) (string, bool) {
 			return v, true
 		}
 	} else {
+		sys := ""
 		switch name {
 		case "user.name":
-			return c.user, c.user != ""
+			sys = c.user
 		case "user.home":
-			return c.home, c.home != ""
+			sys = c.home
 		case "java.io.tmpdir":
-			return "/tmp", true
+			sys = "/tmp"
+		}
+		if sys != "" {
+			return sys, true
 		}
 	}
 	en, ok := c.props[name]

@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// The site files Load reads, in load order (each followed, in Hadoop's
-// layering, by the defaults named in loadOrder).
+// The site files Load reads. They are layered over the built-in defaults in
+// Hadoop's order: core-default, core-site.xml, hdfs-site.xml, yarn-default,
+// yarn-site.xml.
 const (
 	CoreSite = "core-site.xml"
 	HDFSSite = "hdfs-site.xml"

@@ -19,10 +19,10 @@ func TestYarnConfDirBeatsHadoopConfDirPerFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantGet(t, c, "test.core.origin", "yarn-dir")     // core-site.xml in both: YARN_CONF_DIR's
-	wantGet(t, c, "test.only.in.hadoop.core", "")     // HADOOP_CONF_DIR's core-site.xml not read at all
-	wantGet(t, c, "test.hdfs.origin", "hadoop-dir")   // hdfs-site.xml only in HADOOP_CONF_DIR
-	wantGet(t, c, "test.yarn.origin", "yarn-dir")     // yarn-site.xml in both
+	wantGet(t, c, "test.core.origin", "yarn-dir")        // core-site.xml in both: YARN_CONF_DIR's
+	wantGet(t, c, "test.only.in.hadoop.core", "")        // HADOOP_CONF_DIR's core-site.xml not read at all
+	wantGet(t, c, "test.hdfs.origin", "hadoop-dir")      // hdfs-site.xml only in HADOOP_CONF_DIR
+	wantGet(t, c, "test.yarn.origin", "yarn-dir")        // yarn-site.xml in both
 	wantGet(t, c, KeyRMAddress, "rm-from-yarn-dir:8032") // default ${hostname}:8032 expanded
 	wantStrings(t, "Dirs()", c.Dirs(), []string{yarnDir, hadoopDir})
 	wantStrings(t, "Files()", c.Files(), []string{
@@ -271,7 +271,7 @@ func TestIncludeErrors(t *testing.T) {
 			CoreSite: "<configuration " + xi + "><xi:include/></configuration>",
 		}, "without an href"},
 		{"malformed included file", map[string]string{
-			CoreSite: "<configuration " + xi + "><xi:include href=\"bad.xml\"/></configuration>",
+			CoreSite:  "<configuration " + xi + "><xi:include href=\"bad.xml\"/></configuration>",
 			"bad.xml": "<configuration>\n<property>\n</configuration>",
 		}, "bad.xml: line 3"},
 	}

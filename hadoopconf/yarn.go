@@ -160,7 +160,7 @@ func hostPort(s string, defaultPort int) (string, error) {
 	} else if strings.Count(s, ":") == 1 || strings.ContainsAny(s, "[]") {
 		return "", fmt.Errorf("not a host:port address")
 	}
-	if host == "" || strings.ContainsAny(host, " \t\r\n/\\@?#") {
+	if !validHost(host) {
 		return "", fmt.Errorf("no valid host")
 	}
 	if port == "" {
@@ -174,4 +174,24 @@ func hostPort(s string, defaultPort int) (string, error) {
 		return "", fmt.Errorf("invalid port %q", port)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(n)), nil
+}
+
+// validHost reports whether h is a plausible host name, IPv4 address, or
+// IPv6 address (optionally with a %zone).
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if strings.Contains(h, ":") {
+		ip, _, _ := strings.Cut(h, "%")
+		return net.ParseIP(ip) != nil
+	}
+	for _, r := range h {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -244,6 +244,12 @@ func (c *Client) getConn(ctx context.Context, key connKey, tok *Token) (*conn, e
 		return nil, ErrClientClosed
 	}
 	cn := c.conns[key]
+	if cn != nil && cn.isClosed() {
+		// Closed but not yet removed from the pool (idle close or failure
+		// in progress): replace it.
+		delete(c.conns, key)
+		cn = nil
+	}
 	if cn == nil {
 		cn = newConn(c, key, tok)
 		c.conns[key] = cn

@@ -184,7 +184,7 @@ func (cn *conn) handshake(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode connection context: %w", err)
 	}
-	if err := cn.writeRaw(nc, pkt); err != nil {
+	if _, err := cn.writeRaw(nc, pkt); err != nil {
 		return cn.handshakeErr(ctx, err)
 	}
 	if err := nc.SetDeadline(time.Time{}); err != nil {
@@ -218,9 +218,10 @@ func (cn *conn) handshakeErr(ctx context.Context, err error) error {
 	return fmt.Errorf("connection setup with %s: %w", cn.addr, err)
 }
 
-// writeRaw writes one packet, through the security layer if there is one.
-// Callers serialize writes (wmu, or the handshake's exclusive use).
-func (cn *conn) writeRaw(w io.Writer, pkt []byte) error {
+// writeRaw writes one packet, through the security layer if there is one,
+// and returns the number of bytes put on the wire. Callers serialize writes
+// (wmu, or the handshake's exclusive use).
+func (cn *conn) writeRaw(w io.Writer, pkt []byte) (int, error) {
 	if cn.layer != nil {
 		// Like Hadoop's client, split the stream into pieces that fit the
 		// server's buffer; the server reassembles the packets.
@@ -233,25 +234,29 @@ func (cn *conn) writeRaw(w io.Writer, pkt []byte) error {
 			}
 			tok, err := cn.layer.Wrap(pkt[:n])
 			if err != nil {
-				return fmt.Errorf("sasl wrap: %w", err)
+				return 0, fmt.Errorf("sasl wrap: %w", err)
 			}
 			p, err := encodePacket(requestHeader(callIDSASL, -1, nil),
 				&commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_WRAP.Enum(), Token: tok})
 			if err != nil {
-				return fmt.Errorf("encode wrapped packet: %w", err)
+				return 0, fmt.Errorf("encode wrapped packet: %w", err)
 			}
 			out = append(out, p...)
 			pkt = pkt[n:]
 		}
 		pkt = out
 	}
-	_, err := w.Write(pkt)
-	return err
+	return w.Write(pkt)
 }
 
+// errNotSent marks a write that timed out before any byte of the packet
+// reached the socket: the stream is intact and the connection stays usable.
+var errNotSent = errors.New("request not sent before the deadline")
+
 // write sends one packet on the established connection. A failure breaks
-// the connection: the reader is given a moment to pick up a reply the
-// server may have sent before closing, then pending calls fail.
+// the connection (unless nothing was written, see errNotSent): the reader is
+// given a moment to pick up a reply the server may have sent before
+// closing, then pending calls fail.
 func (cn *conn) write(deadline time.Time, pkt []byte) error {
 	cn.wmu.Lock()
 	defer cn.wmu.Unlock()
@@ -265,9 +270,13 @@ func (cn *conn) write(deadline time.Time, pkt []byte) error {
 	cn.mu.Unlock()
 
 	_ = nc.SetWriteDeadline(deadline)
-	err := cn.writeRaw(nc, pkt)
+	n, err := cn.writeRaw(nc, pkt)
 	if err == nil {
 		return nil
+	}
+	var ne net.Error
+	if n == 0 && cn.layer == nil && errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w: %v", errNotSent, err)
 	}
 	cn.mu.Lock()
 	if cn.writeErr == nil {
@@ -295,7 +304,13 @@ func (cn *conn) call(ctx context.Context, id int32, pkt []byte, resp proto.Messa
 	cn.mu.Unlock()
 
 	deadline, _ := ctx.Deadline()
-	if err := cn.write(deadline, pkt); err != nil {
+	if err := cn.write(deadline, pkt); errors.Is(err, errNotSent) {
+		cn.drop(id)
+		if ctx.Err() != nil {
+			return fmt.Errorf("sending call %d: %w", id, ctx.Err())
+		}
+		return err
+	} else if err != nil {
 		// The slot stays registered: the connection is failing, and the
 		// reader or shutdown delivers the final error to it.
 		select {
@@ -319,6 +334,13 @@ func (cn *conn) call(ctx context.Context, id int32, pkt []byte, resp proto.Messa
 		cn.drop(id)
 		return fmt.Errorf("waiting for response to call %d: %w", id, ctx.Err())
 	}
+}
+
+// isClosed reports whether the connection has been closed.
+func (cn *conn) isClosed() bool {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.closed
 }
 
 // wake nudges the monitor; the caller holds mu.

@@ -56,6 +56,8 @@ func (e *RemoteError) Error() string {
 		msg = msg[:i]
 	}
 	msg = strings.TrimSpace(msg)
+	// Hadoop often repeats the class name in front of the message.
+	msg = strings.TrimPrefix(msg, e.ClassName+": ")
 	if msg == "" {
 		return "remote " + name
 	}
@@ -202,11 +204,15 @@ type ConnectError struct {
 func (e *ConnectError) Error() string {
 	switch e.Op {
 	case "dial":
-		return fmt.Sprintf("ipc: cannot connect to %s: %v", e.Addr, e.Err)
+		if e.Err != nil && strings.Contains(e.Err.Error(), e.Addr) {
+			// net.OpError already names the address.
+			return fmt.Sprintf("cannot connect: %v", e.Err)
+		}
+		return fmt.Sprintf("cannot connect to %s: %v", e.Addr, e.Err)
 	case "handshake":
-		return fmt.Sprintf("ipc: connection setup with %s failed: %v", e.Addr, e.Err)
+		return fmt.Sprintf("connection setup with %s failed: %v", e.Addr, e.Err)
 	default:
-		return fmt.Sprintf("ipc: connection to %s broken (%s): %v", e.Addr, e.Op, e.Err)
+		return fmt.Sprintf("connection to %s broken (%s): %v", e.Addr, e.Op, e.Err)
 	}
 }
 

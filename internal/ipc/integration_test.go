@@ -239,12 +239,10 @@ func TestIntegrationRecordSASL(t *testing.T) {
 	t.Logf("NEGOTIATE reply: %v", msg)
 
 	// Answer with a digest response for a bogus token, record the failure.
-	cn := &conn{c: NewClient(Config{}), tok: bogusAMRMToken(), addr: schedulerAddr(t)}
 	auth, err := chooseAuth(msg.GetAuths())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = cn
 	reply, err := bogusInitiate(bogusAMRMToken(), auth)
 	if err != nil {
 		t.Fatal(err)

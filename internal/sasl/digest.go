@@ -101,16 +101,24 @@ func NewDigestMD5(username, password, protocol, serverID string) *DigestMD5 {
 // SetQOPs restricts the qops Respond may choose to allowed. Values are RFC
 // 2831 names ("auth", "auth-int", "auth-conf") or the corresponding
 // hadoop.rpc.protection names ("authentication", "integrity", "privacy"),
-// case-insensitive. With no arguments every implemented qop is allowed (the
-// default). An unrecognised value makes Respond fail. SetQOPs has no effect
+// case-insensitive; an argument may itself be a comma-separated list, as in
+// hadoop.rpc.protection. With no arguments every implemented qop is allowed
+// (the default). An unrecognised value makes Respond fail. SetQOPs has no effect
 // once Respond has been called.
 func (d *DigestMD5) SetQOPs(allowed ...string) {
 	if d.state != stateNew {
 		return
 	}
 	d.allowed, d.badAllowed = nil, ""
+	var names []string
 	for _, a := range allowed {
+		names = append(names, strings.Split(a, ",")...)
+	}
+	for _, a := range names {
 		q := strings.ToLower(strings.TrimSpace(a))
+		if q == "" {
+			continue
+		}
 		switch q {
 		case "authentication":
 			q = qopAuth
@@ -320,7 +328,8 @@ func (d *DigestMD5) Cipher() string { return d.cipher }
 
 // MaxWrapSize returns the largest message Wrap should be given so that the
 // wrapped result fits the server's maxbuf (65536 unless the challenge said
-// otherwise). It is 0 until Verify succeeds and when the qop is auth.
+// otherwise). It is 0 until Verify succeeds, when the qop is auth, and when
+// the server's maxbuf is too small for any message.
 func (d *DigestMD5) MaxWrapSize() int {
 	if d.state != stateComplete || d.layer == nil {
 		return 0

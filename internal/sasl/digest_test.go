@@ -183,6 +183,7 @@ func TestQOPChoice(t *testing.T) {
 		{name: "conf-without-known-cipher-falls-back", qops: "auth-conf,auth-int", ciphers: "aes-cbc", wantQOP: "auth-int"},
 		{name: "conf-without-cipher-directive", qops: "auth-conf,auth", wantQOP: "auth"},
 		{name: "restricted-hadoop-names", qops: "auth-conf,auth-int,auth", ciphers: hadoopCiphers, allow: []string{"integrity", "authentication"}, wantQOP: "auth-int"},
+		{name: "restricted-comma-list", qops: "auth-conf,auth-int,auth", ciphers: hadoopCiphers, allow: []string{"authentication, integrity"}, wantQOP: "auth-int"},
 		{name: "restricted-rfc-names", qops: "auth-conf,auth-int,auth", ciphers: hadoopCiphers, allow: []string{"AUTH"}, wantQOP: "auth"},
 		{name: "no-restriction", qops: "auth-conf", ciphers: "rc4", allow: []string{}, wantQOP: "auth-conf", wantCipher: "rc4"},
 		{name: "restricted-away", qops: "auth", allow: []string{"privacy"}, wantErr: "no acceptable qop"},
@@ -352,7 +353,7 @@ func TestCharsetHandling(t *testing.T) {
 	// bytes sent without charset.
 	a := NewDigestMD5("caf\u00e9", "p\u00e4", "", "default")
 	fixedCnonce(a, "cn")
-	ra, err := a.Respond([]byte(`realm="r\u00e9",nonce="n",charset=utf-8,algorithm=md5-sess`))
+	ra, err := a.Respond([]byte("realm=\"r\u00e9\",nonce=\"n\",charset=utf-8,algorithm=md5-sess"))
 	if err != nil {
 		t.Fatal(err)
 	}

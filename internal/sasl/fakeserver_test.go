@@ -40,7 +40,8 @@ func newFakeServer(user, pass, qops, ciphers string) *fakeServer {
 }
 
 func (s *fakeServer) challenge() []byte {
-	c := fmt.Sprintf(`realm="%s",nonce="%s",qop="%s",charset=utf-8`, s.realm, s.nonce, s.qops)
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace
+	c := fmt.Sprintf(`realm="%s",nonce="%s",qop="%s",charset=utf-8`, esc(s.realm), esc(s.nonce), s.qops)
 	if s.ciphers != "" {
 		c += fmt.Sprintf(`,cipher="%s"`, s.ciphers)
 	}

@@ -261,11 +261,15 @@ func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequest
 	}
 	s.mu.Unlock()
 	s.nmTokens.AddProtos(resp.GetNmTokens())
-	switch resp.GetAMCommand() {
-	case yarnpb.AMCommandProto_AM_RESYNC:
-		res.Resync = true
-	case yarnpb.AMCommandProto_AM_SHUTDOWN:
-		res.Shutdown = true
+	// a_m_command has no explicit default, so GetAMCommand returns the first enum
+	// value (AM_RESYNC) when the RM sent none: test for presence.
+	if resp.AMCommand != nil {
+		switch *resp.AMCommand {
+		case yarnpb.AMCommandProto_AM_RESYNC:
+			res.Resync = true
+		case yarnpb.AMCommandProto_AM_SHUTDOWN:
+			res.Shutdown = true
+		}
 	}
 	return res, nil
 }

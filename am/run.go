@@ -1,0 +1,264 @@
+package am
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/yarn"
+)
+
+// Environment the client sets for the AM container, besides what YARN sets.
+const (
+	// EnvSchedulerAddress overrides the scheduler address(es) from the shipped
+	// configuration (comma-separated, in HA order).
+	EnvSchedulerAddress = "SPINDLE_SCHEDULER_ADDRESS"
+)
+
+// Options configure Run.
+type Options struct {
+	// SpecPath is the application spec the client shipped.
+	SpecPath string
+	// Log receives the AM's own log lines (the driver's output goes to the container's stdout/stderr).
+	Log *logrus.Logger
+	// Getenv reads the container environment (default os.Getenv).
+	Getenv func(string) string
+}
+
+// Run is the ApplicationMaster: `spindle am`. It returns when the application has
+// ended and the AM has unregistered, or with an error when it could not.
+func Run(ctx context.Context, opts Options) error {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	log := opts.Log
+	if log == nil {
+		log = logrus.New()
+	}
+	app, err := spec.Read(opts.SpecPath)
+	if err != nil {
+		return err
+	}
+	entry := log.WithField("app", app.ID)
+
+	// Who we are: the attempt id is inside our container id.
+	cid, err := yarn.ParseContainerID(getenv("CONTAINER_ID"))
+	if err != nil {
+		return fmt.Errorf("read CONTAINER_ID (is this running in a YARN container?): %w", err)
+	}
+	attempt := cid.Attempt
+	host := getenv("NM_HOST")
+	if host == "" {
+		return errors.New("NM_HOST is not set: not running in a YARN container")
+	}
+
+	creds, err := container.ReadCredentialsFile(getenv(container.EnvTokenFile))
+	if err != nil {
+		return fmt.Errorf("read the AM's credentials: %w", err)
+	}
+	amrm, ok := creds.FindToken(container.AMRMTokenKind)
+	if !ok {
+		return fmt.Errorf("the AM's credentials hold no %s token", container.AMRMTokenKind)
+	}
+	secret, ok := creds.Secret(container.SecretAlias)
+	if !ok || len(secret) == 0 {
+		return fmt.Errorf("the AM's credentials hold no %q secret", container.SecretAlias)
+	}
+	execCreds := creds.Clone()
+	execCreds.RemoveTokensOfKind(container.AMRMTokenKind) // executors must not talk to the RM as us
+	execTokens, err := execCreds.Marshal(container.FormatWritable)
+	if err != nil {
+		return fmt.Errorf("write executor credentials: %w", err)
+	}
+
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		return fmt.Errorf("load the shipped Hadoop configuration: %w", err)
+	}
+	addrs, err := conf.SchedulerAddresses()
+	if err != nil {
+		return err
+	}
+	if v := getenv(EnvSchedulerAddress); v != "" {
+		addrs = splitComma(v)
+	}
+	ipcClient := ipc.NewClient(ipc.Config{User: app.User, Protection: conf.Get("hadoop.rpc.protection")})
+	defer ipcClient.Close()
+	nmTokens := &yarn.NMTokenCache{}
+	sched, err := yarn.NewScheduler(ipcClient, addrs, &ipc.Token{Identifier: amrm.Identifier, Password: amrm.Password,
+		Kind: amrm.Kind, Service: amrm.Service}, nmTokens)
+	if err != nil {
+		return err
+	}
+
+	maxFailures := app.MaxExecutorFailures
+	if maxFailures <= 0 {
+		maxFailures = defaultFailureBudget(app.NumExecutors)
+	}
+	m := &master{spec: app, log: entry, secret: string(secret), host: host, tokens: execTokens,
+		pool: newPool(app.NumExecutors, maxFailures, app.Executor.MemoryMB), done: make(chan result, 1), state: "starting"}
+	m.alloc = newAllocator(sched, yarnNMs{yarn.NewNodeManagers(ipcClient, nmTokens)}, m.pool, entry)
+	m.alloc.user, m.alloc.memory, m.alloc.cores, m.alloc.label = app.User, app.Executor.MemoryMB, app.Executor.Cores, app.Executor.NodeLabel
+	m.alloc.launchContext = m.executorLaunchContext
+	m.cleanup = stagingCleanup(conf, app)
+
+	apiCtx, stopAPI := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { stopAPI(); wg.Wait() }()
+	if m.amURL, err = m.serveAPI(apiCtx, &wg); err != nil {
+		return err
+	}
+	trackingURL := m.amURL + "/"
+	port, _ := strconv.Atoi(m.amURL[len("http://"+host)+1:])
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	reg, err := sched.Register(rctx, host, int32(port), trackingURL)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("register with the ResourceManager at %v: %w", addrs, err)
+	}
+	entry.Infof("registered attempt %s; API at %s; max container %d MB / %d vcores", attempt, m.amURL,
+		reg.GetMaximumCapability().GetMemory(), reg.GetMaximumCapability().GetVirtualCores())
+	m.setState("running")
+
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := m.alloc.run(loopCtx); err != nil {
+			m.finish(failed(err.Error()))
+		}
+	}()
+
+	var driver *exec.Cmd
+	switch {
+	case app.Mode == spec.ModeClient:
+		go m.watchDriver(loopCtx)
+	case len(app.Driver.Command) == 0:
+		go m.watchExecutorsOnly(loopCtx)
+	default:
+		if driver, err = m.startDriver(getenv); err != nil {
+			m.finish(failed(err.Error()))
+		} else {
+			go func() { m.finish(driverResult(driver.Wait())) }()
+		}
+	}
+
+	var r result
+	select {
+	case r = <-m.done:
+	case <-ctx.Done():
+		// YARN is stopping us (the application was killed): no unregistering.
+		entry.Warn("the ApplicationMaster was asked to stop")
+		stopProcess(driver)
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		m.alloc.stop(cctx, m.pool.StopAll())
+		cancel()
+		return ctx.Err()
+	}
+	stopProcess(driver)
+	stopLoop()
+	m.alloc.launches.Wait()
+	return m.shutdown(r, sched, trackingURL)
+}
+
+// startDriver starts the cluster-mode driver as a child process.
+func (m *master) startDriver(getenv func(string) string) (*exec.Cmd, error) {
+	cmd := exec.Command(m.spec.Driver.Command[0], m.spec.Driver.Command[1:]...)
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = os.Stdout, os.Stderr, nil
+	cmd.Env = os.Environ()
+	for k, v := range m.spec.Driver.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, container.EnvRole+"="+container.RoleDriver, container.EnvAppID+"="+m.spec.ID,
+		container.EnvAMURL+"="+m.amURL, container.EnvSecret+"="+m.secret)
+	if pwd := getenv("PWD"); pwd != "" {
+		cmd.Env = append(cmd.Env, "HADOOP_CONF_DIR="+pwd+"/"+ConfDirName)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the driver %q: %w", m.spec.Driver.Command[0], err)
+	}
+	m.log.Infof("driver started: %s (pid %d)", m.spec.Driver.Command[0], cmd.Process.Pid)
+	return cmd, nil
+}
+
+// driverResult turns the driver's exit into the application's outcome.
+func driverResult(err error) result {
+	if err == nil {
+		return succeeded("the driver exited 0")
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return failed(fmt.Sprintf("the driver was killed by signal %s", ws.Signal()))
+		}
+		return failed(fmt.Sprintf("the driver exited with code %d", ee.ExitCode()))
+	}
+	return failed("the driver failed: " + err.Error())
+}
+
+// stopProcess ends a driver that is still running: SIGTERM to its process group,
+// then SIGKILL after a grace period.
+func stopProcess(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil || cmd.ProcessState != nil {
+		return
+	}
+	pgid := -cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := syscall.Kill(pgid, 0); err != nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(pgid, syscall.SIGKILL)
+}
+
+// stagingCleanup returns the function that deletes the application's staging directory.
+func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) error {
+	if app.StagingDir == "" {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		u, err := url.Parse(app.StagingDir)
+		if err != nil {
+			return err
+		}
+		fsys, err := staging.Open(ctx, u, staging.Options{User: app.User, NameNodes: conf.NameNodeAddresses})
+		if err != nil {
+			return err
+		}
+		defer fsys.Close()
+		return staging.Cleanup(ctx, fsys, u.Path)
+	}
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
+	"github.com/spindle-yarn/spindle/internal/yarn"
+)
+
+// Report is an application's state as Spindle shows it.
+type Report struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	User        string    `json:"user"`
+	Queue       string    `json:"queue"`
+	Type        string    `json:"type"`
+	State       string    `json:"state"`
+	FinalStatus string    `json:"finalStatus"`
+	Diagnostics string    `json:"diagnostics,omitempty"`
+	TrackingURL string    `json:"trackingUrl,omitempty"`
+	AMHost      string    `json:"amHost,omitempty"`
+	AMPort      int32     `json:"amPort,omitempty"`
+	Progress    float32   `json:"progress"`
+	StartTime   time.Time `json:"startTime,omitzero"`
+	FinishTime  time.Time `json:"finishTime,omitzero"`
+}
+
+// Terminal reports whether the application has ended.
+func (r *Report) Terminal() bool {
+	return r.State == "FINISHED" || r.State == "FAILED" || r.State == "KILLED"
+}
+
+// Succeeded reports whether the application ended FINISHED/SUCCEEDED.
+func (r *Report) Succeeded() bool { return r.State == "FINISHED" && r.FinalStatus == "SUCCEEDED" }
+
+func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
+	r := &Report{ID: yarn.ApplicationIDFromProto(p.GetApplicationId()).String(), Name: p.GetName(), User: p.GetUser(),
+		Queue: p.GetQueue(), Type: p.GetApplicationType(), State: p.GetYarnApplicationState().String(),
+		FinalStatus: strings.TrimPrefix(p.GetFinalApplicationStatus().String(), "APP_"),
+		Diagnostics: strings.TrimSpace(p.GetDiagnostics()), TrackingURL: p.GetTrackingUrl(),
+		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress()}
+	if r.AMHost == "N/A" {
+		r.AMHost = ""
+	}
+	if t := p.GetStartTime(); t > 0 {
+		r.StartTime = time.UnixMilli(t)
+	}
+	if t := p.GetFinishTime(); t > 0 {
+		r.FinishTime = time.UnixMilli(t)
+	}
+	return r
+}
+
+// Report fetches an application's report.
+func (c *Cluster) Report(ctx context.Context, id yarn.ApplicationID) (*Report, error) {
+	ctx, cancel := withRPCTimeout(ctx)
+	defer cancel()
+	p, err := c.RM.ApplicationReport(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get the report of %s: %w", id, err)
+	}
+	return reportFromProto(p), nil
+}
+
+// Follow polls the application until it ends or until(report) is true, calling
+// onChange for the first report and every change of state, diagnostics or tracking URL.
+// A transient failure to reach the RM is retried for up to a minute.
+func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, until func(*Report) bool, onChange func(*Report)) (*Report, error) {
+	var last *Report
+	var failingSince time.Time
+	interval := 200 * time.Millisecond
+	for {
+		r, err := c.Report(ctx, id)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return last, ctx.Err()
+		case err != nil:
+			var nf *ipc.ApplicationNotFoundError
+			if errors.As(err, &nf) {
+				return last, err
+			}
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if time.Since(failingSince) > time.Minute {
+				return last, err
+			}
+		default:
+			failingSince = time.Time{}
+			if last == nil || r.State != last.State || r.Diagnostics != last.Diagnostics || r.TrackingURL != last.TrackingURL {
+				if onChange != nil {
+					onChange(r)
+				}
+			}
+			last = r
+			if r.Terminal() || (until != nil && until(r)) {
+				return r, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-time.After(interval):
+		}
+		interval = min(interval*2, time.Second)
+	}
+}
+
+// Kill kills the application and waits until YARN reports it ended.
+func (c *Cluster) Kill(ctx context.Context, id yarn.ApplicationID, why string) error {
+	if err := c.RM.Kill(ctx, id, why); err != nil {
+		return fmt.Errorf("kill %s: %w", id, err)
+	}
+	return nil
+}
+
+// CleanupStaging deletes an application's staging directory (idempotent).
+func (c *Cluster) CleanupStaging(ctx context.Context, stagingDir string) error {
+	u, err := url.Parse(stagingDir)
+	if err != nil {
+		return fmt.Errorf("staging directory %q: %w", stagingDir, err)
+	}
+	fsys, err := staging.Open(ctx, u, staging.Options{User: c.Conf.User(), NameNodes: c.Conf.NameNodeAddresses})
+	if err != nil {
+		return fmt.Errorf("open the staging filesystem: %w", err)
+	}
+	defer fsys.Close()
+	return staging.Cleanup(ctx, fsys, u.Path)
+}
+
+// StagingDirOf returns the default staging directory URI of an application, for
+// status/kill of applications submitted elsewhere.
+func (c *Cluster) StagingDirOf(ctx context.Context, id yarn.ApplicationID) (string, error) {
+	defaultFS, err := c.Conf.DefaultFS()
+	if err != nil {
+		return "", err
+	}
+	fsys, err := staging.Open(ctx, defaultFS, staging.Options{User: c.Conf.User(), NameNodes: c.Conf.NameNodeAddresses})
+	if err != nil {
+		return "", err
+	}
+	defer fsys.Close()
+	return fsys.URL(staging.StagingDir(fsys.Home(ctx), id.String())), nil
+}

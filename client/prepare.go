@@ -1,0 +1,105 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/spec"
+)
+
+// Reserved link names: what Spindle itself puts in every container.
+const (
+	BinaryLink = "spindle"
+	ConfLink   = "__spindle_conf__"
+	SpecLink   = spec.FileName
+)
+
+// Submission is a submission checked on this machine and ready to go to the cluster.
+type Submission struct {
+	Opts *Options
+	// Plan is the validated list of the application's files.
+	Plan *staging.Plan
+	// AppLink is the link name of APP in the containers ("" without APP).
+	AppLink string
+	// Binary is the local spindle binary to ship, or "" when Opts.Binary names one on the cluster.
+	Binary string
+}
+
+// Prepare checks everything that can be checked without the cluster: the program and
+// every --files/--archives/--jars entry exist, link names do not collide, and a spindle
+// binary that can run on the nodes is at hand.
+func Prepare(opts *Options, executable func() (string, error)) (*Submission, error) {
+	if opts.App == "" && len(opts.ExecutorCommand) == 0 {
+		return nil, errors.New("no program to run: give APP (a path to the driver program), or --executor-command for an application of executors only")
+	}
+	var items []staging.Item
+	s := &Submission{Opts: opts}
+	if opts.App != "" {
+		st, err := os.Stat(opts.App)
+		switch {
+		case strings.Contains(opts.App, "://") || strings.HasPrefix(opts.App, "local:"):
+		case err != nil:
+			return nil, fmt.Errorf("APP %q: %w (give the path to the program to run as the driver)", opts.App, errors.Unwrap(err))
+		case !st.Mode().IsRegular():
+			return nil, fmt.Errorf("APP %q is not a regular file (give the path to the program to run as the driver)", opts.App)
+		case st.Mode().Perm()&0o111 == 0:
+			return nil, fmt.Errorf("APP %q is not executable (chmod +x it)", opts.App)
+		}
+		s.AppLink = filepath.Base(strings.SplitN(opts.App, "#", 2)[0])
+		items = append(items, staging.Item{Source: opts.App, LinkName: s.AppLink})
+	}
+	for _, f := range append(append([]string{}, opts.Files...), opts.Jars...) {
+		items = append(items, staging.Item{Source: f, Type: spec.TypeFile})
+	}
+	for _, a := range opts.Archives {
+		items = append(items, staging.Item{Source: a, Type: spec.TypeArchive})
+	}
+	if opts.Binary != "" {
+		items = append(items, staging.Item{Source: opts.Binary, LinkName: BinaryLink})
+	} else {
+		if runtime.GOOS != "linux" {
+			return nil, fmt.Errorf("this spindle is built for %s/%s, but YARN nodes run Linux: build spindle for the nodes (GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build ./cmd/spindle), put it on the cluster's filesystem and name it with --conf %s=URI", runtime.GOOS, runtime.GOARCH, KeyBinary)
+		}
+		exe, err := executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the spindle binary to ship: %w (or name one on the cluster with --conf %s=URI)", err, KeyBinary)
+		}
+		s.Binary = exe
+	}
+	var stager staging.Stager
+	plan, err := stager.Plan(items)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range plan.Items {
+		if (it.Name == ConfLink || it.Name == SpecLink || it.Name == BinaryLink) && it.Source != opts.Binary {
+			return nil, fmt.Errorf("%s: the link name %q is reserved by spindle: rename it with #alias", it.Source, it.Name)
+		}
+		if it.Location == staging.NodeLocal && it.Source == opts.App {
+			return nil, fmt.Errorf("APP %q: local: programs are not supported yet; ship the program itself", opts.App)
+		}
+	}
+	s.Plan = plan
+	return s, nil
+}
+
+// driverCommand is what the driver runs in cluster mode: the shipped APP and its arguments.
+func (s *Submission) driverCommand() []string {
+	if s.AppLink == "" {
+		return nil
+	}
+	return append([]string{"./" + s.AppLink}, s.Opts.AppArgs...)
+}
+
+// executorCommand is what every executor runs.
+func (s *Submission) executorCommand() []string {
+	if len(s.Opts.ExecutorCommand) > 0 {
+		return s.Opts.ExecutorCommand
+	}
+	return s.driverCommand()
+}

@@ -1,0 +1,69 @@
+package hadoopconf
+
+import (
+	"testing"
+)
+
+func TestDefaultFS(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     [][2]string // applied in order
+		want    string
+		wantErr bool
+	}{
+		{name: "default", want: "file:///"},
+		{name: "hdfs", set: [][2]string{{KeyDefaultFS, " hdfs://nn:8020 "}}, want: "hdfs://nn:8020"},
+		{name: "legacy set later wins", set: [][2]string{{KeyDefaultFSLegacy, "hdfs://old:9000"}}, want: "hdfs://old:9000"},
+		{name: "new set after legacy wins", set: [][2]string{{KeyDefaultFSLegacy, "hdfs://old:9000"}, {KeyDefaultFS, "hdfs://new"}}, want: "hdfs://new"},
+		{name: "old-style host:port", set: [][2]string{{KeyDefaultFS, "nn.example.com:8020"}}, want: "hdfs://nn.example.com:8020"},
+		{name: "local", set: [][2]string{{KeyDefaultFS, "local"}}, want: "file:///"},
+		{name: "expanded", set: [][2]string{{"nn", "nn1"}, {KeyDefaultFS, "hdfs://${nn}"}}, want: "hdfs://nn1"},
+		{name: "blank", set: [][2]string{{KeyDefaultFS, " "}}, wantErr: true},
+		{name: "no scheme", set: [][2]string{{KeyDefaultFS, "/just/a/path"}}, wantErr: true},
+		{name: "unparsable", set: [][2]string{{KeyDefaultFS, "hdfs://bad host/"}}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewDefault(hermetic(nil))
+			for _, kv := range tt.set {
+				c.Set(kv[0], kv[1])
+			}
+			u, err := c.DefaultFS()
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("DefaultFS() = %v, want error", u)
+				}
+				return
+			}
+			if err != nil || u.String() != tt.want {
+				t.Fatalf("DefaultFS() = %v, %v; want %s", u, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNameNodeAddresses(t *testing.T) {
+	c, err := Load(Options{Dirs: []string{fixture(t, "hdfs-ha")}, User: "u", LookupEnv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStrings(t, "Nameservices()", c.Nameservices(), []string{"mycluster", "other"})
+	ha := []string{"nn1.example.com:8020", "nn2.example.com:8020"}
+	wantStrings(t, "NameNodeAddresses(mycluster)", c.NameNodeAddresses("mycluster"), ha)
+	wantStrings(t, `NameNodeAddresses("")`, c.NameNodeAddresses(""), ha) // from fs.defaultFS
+	wantStrings(t, "NameNodeAddresses(other)", c.NameNodeAddresses("other"), []string{"other-nn:9000"})
+	wantStrings(t, "NameNodeAddresses(host:port)", c.NameNodeAddresses("plain-nn:9820"), []string{"plain-nn:9820"})
+	wantStrings(t, "NameNodeAddresses(host)", c.NameNodeAddresses("plain-nn"), []string{"plain-nn:8020"})
+
+	c.Set(KeyNameservices, "mycluster,other,unresolved")
+	wantStrings(t, "NameNodeAddresses(unresolved)", c.NameNodeAddresses("unresolved"), nil)
+
+	// A single nameservice may use the unsuffixed key.
+	single := NewDefault(hermetic(nil))
+	single.Set(KeyNameservices, "ns")
+	single.Set("dfs.namenode.rpc-address", "nn:8020")
+	wantStrings(t, "single nameservice", single.NameNodeAddresses("ns"), []string{"nn:8020"})
+
+	// fs.defaultFS is not HDFS: nothing to resolve.
+	wantStrings(t, "file:// default", NewDefault(hermetic(nil)).NameNodeAddresses(""), nil)
+}
