@@ -33,8 +33,8 @@ const (
 )
 
 // ErrNotUnderSpindle is returned (possibly wrapped) by CurrentEnv,
-// EnvFromLookup and FromEnv when SPINDLE_AM_URL is not set, which means the
-// program was not started by Spindle. Programs that can also run on their
+// EnvFromLookup, Env.Validate, Connect and FromEnv when SPINDLE_AM_URL is not
+// set, which means the program was not started by Spindle. Programs that can also run on their
 // own may check for it with errors.Is.
 var ErrNotUnderSpindle = errors.New("SPINDLE_AM_URL is not set: run this program with `spindle submit`")
 

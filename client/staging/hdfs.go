@@ -500,9 +500,7 @@ func (h *hdfsFS) run(ctx context.Context, op, p string, discardOnErr bool, fn fu
 	if p != "" {
 		what += " " + p
 	}
-	getCtx, cancelGet := context.WithTimeout(ctx, h.opTimeout)
-	c, err := h.pool.get(getCtx)
-	cancelGet()
+	c, err := h.pool.get(ctx, h.opTimeout)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -533,9 +531,9 @@ func (h *hdfsFS) run(ctx context.Context, op, p string, discardOnErr bool, fn fu
 			abandoned.Store(true)
 			return fmt.Errorf("%s: %w (gave up waiting; the operation may still complete on the cluster)", what, ctx.Err())
 		case <-tick.C:
-			if idle := time.Since(time.Unix(0, last.Load())); idle >= h.opTimeout {
+			if time.Since(time.Unix(0, last.Load())) >= h.opTimeout {
 				abandoned.Store(true)
-				return fmt.Errorf("%s: no response from HDFS for %s: %w", what, idle.Round(time.Second), context.DeadlineExceeded)
+				return fmt.Errorf("%s: no response from HDFS for %s (the operation timeout): %w", what, h.opTimeout, context.DeadlineExceeded)
 			}
 		}
 	}
@@ -566,7 +564,10 @@ func newClientPool(dial func() (hdfsClient, error), max int) *clientPool {
 var errPoolClosed = errors.New("the HDFS filesystem was closed")
 
 // get returns a client for exclusive use; the caller must put it back.
-func (p *clientPool) get(ctx context.Context) (hdfsClient, error) {
+// Waiting for a free slot is bounded by ctx only (other operations may
+// legitimately hold every client for a long upload); connecting a new client
+// is also bounded by dialTimeout.
+func (p *clientPool) get(ctx context.Context, dialTimeout time.Duration) (hdfsClient, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -595,6 +596,8 @@ func (p *clientPool) get(ctx context.Context) (hdfsClient, error) {
 		c, err := p.dial()
 		ch <- result{c, err}
 	}()
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
 	select {
 	case r := <-ch:
 		if r.err != nil {

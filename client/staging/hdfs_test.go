@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net/url"
 	"reflect"
@@ -359,5 +360,48 @@ func TestSameFS(t *testing.T) {
 		if got := sameFS(mustURL(t, tt.u), mustURL(t, tt.root)); got != tt.want {
 			t.Errorf("sameFS(%s, %s) = %v", tt.u, tt.root, got)
 		}
+	}
+}
+
+// slowReader yields n small chunks, sleeping before each.
+type slowReader struct {
+	n     int
+	sleep time.Duration
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	r.n--
+	time.Sleep(r.sleep)
+	p[0] = 'x'
+	return 1, nil
+}
+
+// TestHDFSSlowUploadIsNotATimeout: OpTimeout bounds stalls, not whole
+// uploads, nor waiting for a connection another upload holds.
+func TestHDFSSlowUploadIsNotATimeout(t *testing.T) {
+	ns := newFakeNS(t)
+	h := newFakeHDFS(t, ns, "ns", Options{MaxConns: 1, OpTimeout: 60 * time.Millisecond})
+	ctx := context.Background()
+	if err := h.MkdirAll(ctx, "/s", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := h.Create(ctx, &slowReader{n: 15, sleep: 20 * time.Millisecond}, "/s/slow", 0o644)
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	start := time.Now()
+	if _, err := h.Stat(ctx, "/s"); err != nil {
+		t.Errorf("Stat while the only connection uploads: %v", err)
+	}
+	if waited := time.Since(start); waited < 100*time.Millisecond {
+		t.Errorf("Stat waited only %v; it should have waited for the upload", waited)
+	}
+	if err := <-errc; err != nil {
+		t.Errorf("slow upload: %v", err)
 	}
 }

@@ -226,7 +226,7 @@ func planItem(it Item) (PlannedItem, error) {
 			if pi.Type == spec.TypeArchive {
 				return pi, fmt.Errorf("%q: a local: archive is not extracted by YARN; extract it on the nodes and refer to the directory, or ship the archive with a local path or cluster URI", it.Source)
 			}
-			pi.Location = NodeLocal
+			pi.Location, pi.Name = NodeLocal, base
 			return pi, nil
 		case "file":
 			if h := u.Hostname(); h != "" && h != "localhost" {

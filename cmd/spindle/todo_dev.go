@@ -15,6 +15,3 @@ func cmdStatus(context.Context, *cliEnv, []string) error { return errTodo }
 func cmdKill(context.Context, *cliEnv, []string) error   { return errTodo }
 func cmdLogs(context.Context, *cliEnv, []string) error   { return errTodo }
 func runLocal(context.Context, *cliEnv, *client.Options) error { return errTodo }
-func runClientMode(context.Context, *cliEnv, *client.Cluster, *client.Application, *client.Options) error {
-	return errTodo
-}

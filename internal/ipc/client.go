@@ -52,6 +52,8 @@ type Config struct {
 	// User is the user name sent in the connection context of SIMPLE
 	// connections (hadoop.security.authentication=simple). It is not sent on
 	// token connections, where the server takes the user from the token.
+	// If empty, SIMPLE connections send no user and the server decides who
+	// the caller is; callers should set it (e.g. from HADOOP_USER_NAME/USER).
 	User string
 	// DialTimeout bounds the TCP connect and the handshake (default 20s).
 	DialTimeout time.Duration
@@ -194,6 +196,9 @@ func (c *Client) Call(ctx context.Context, addr, protocol, method string, tok *T
 func (c *Client) call(ctx context.Context, addr, protocol, method string, tok *Token, req, resp proto.Message) error {
 	if c.qopErr != nil {
 		return c.qopErr
+	}
+	if resp != nil && !resp.ProtoReflect().IsValid() {
+		return errors.New("resp is a nil message pointer")
 	}
 	key := connKey{addr: addr, protocol: protocol, user: c.cfg.User}
 	if tok != nil {

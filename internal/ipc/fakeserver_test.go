@@ -55,6 +55,9 @@ type serverOptions struct {
 	splitWrap bool
 	// silent makes the server accept connections and never read or write.
 	silent bool
+	// rejectContext makes the server answer the connection context with a
+	// FATAL AccessControlException (call id -3) and close.
+	rejectContext bool
 }
 
 // fakeServer listens on 127.0.0.1 and serves IPC connections.
@@ -379,6 +382,16 @@ func (sc *serverConn) serve() error {
 	s.mu.Lock()
 	s.contexts = append(s.contexts, cc)
 	s.mu.Unlock()
+	if s.opts.rejectContext {
+		// Like Hadoop, answer after the first call has arrived (the client
+		// does not wait for a reply to the context).
+		if _, err := sc.nextPacket(); err != nil {
+			return err
+		}
+		sc.send(packet(errHeader(-3, classAccessControl,
+			"Authenticated user (x) doesn't match what the client claims to be (y)", true)))
+		return nil
+	}
 
 	for {
 		raw, err := sc.nextPacket()

@@ -263,3 +263,110 @@ func TestIntegrationRecordSASL(t *testing.T) {
 	}
 	t.Logf("reply to bogus INITIATE: %v", h)
 }
+
+// TestIntegrationUnmanagedAMToken obtains a real AMRMToken by submitting an
+// unmanaged-AM application, then registers, allocates and unregisters over
+// SASL TOKEN/DIGEST-MD5 on the scheduler port: the full SASL path against
+// the real ResourceManager.
+func TestIntegrationUnmanagedAMToken(t *testing.T) {
+	c := integrationClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rm := rmAddr(t)
+
+	newApp := &yarnpb.GetNewApplicationResponseProto{}
+	if err := c.Call(ctx, rm, clientProtocolPB, "getNewApplication", nil,
+		&yarnpb.GetNewApplicationRequestProto{}, newApp); err != nil {
+		t.Fatalf("getNewApplication: %v", err)
+	}
+	appID := newApp.GetApplicationId()
+	t.Logf("application id %v", appID)
+	killed := false
+	defer func() {
+		if killed {
+			return
+		}
+		kctx, kcancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer kcancel()
+		if err := c.Call(kctx, rm, clientProtocolPB, "forceKillApplication", nil,
+			&yarnpb.KillApplicationRequestProto{ApplicationId: appID, Diagnostics: proto.String("ipc integration test cleanup")},
+			&yarnpb.KillApplicationResponseProto{}); err != nil {
+			t.Logf("forceKillApplication: %v", err)
+		}
+	}()
+
+	sub := &yarnpb.SubmitApplicationRequestProto{
+		ApplicationSubmissionContext: &yarnpb.ApplicationSubmissionContextProto{
+			ApplicationId:   appID,
+			ApplicationName: proto.String("spindle-ipc-integration"),
+			Queue:           proto.String("default"),
+			AmContainerSpec: &yarnpb.ContainerLaunchContextProto{},
+			UnmanagedAm:     proto.Bool(true),
+			MaxAppAttempts:  proto.Int32(1),
+			Resource:        &yarnpb.ResourceProto{Memory: proto.Int64(128), VirtualCores: proto.Int32(1)},
+			ApplicationType: proto.String("SPINDLE-TEST"),
+		},
+	}
+	if err := c.Call(ctx, rm, clientProtocolPB, "submitApplication", nil, sub,
+		&yarnpb.SubmitApplicationResponseProto{}); err != nil {
+		t.Fatalf("submitApplication: %v", err)
+	}
+
+	var tok *Token
+	for tok == nil {
+		rep := &yarnpb.GetApplicationReportResponseProto{}
+		err := c.Call(ctx, rm, clientProtocolPB, "getApplicationReport", nil,
+			&yarnpb.GetApplicationReportRequestProto{ApplicationId: appID}, rep)
+		var nf *ApplicationNotFoundError
+		if err != nil && !errors.As(err, &nf) {
+			t.Fatalf("getApplicationReport: %v", err)
+		}
+		if tp := rep.GetApplicationReport().GetAmRmToken(); tp != nil {
+			tok = &Token{Identifier: tp.GetIdentifier(), Password: tp.GetPassword(), Kind: tp.GetKind(), Service: tp.GetService()}
+			t.Logf("state %v, AMRM token kind %q, identifier %d bytes", rep.GetApplicationReport().GetYarnApplicationState(), tok.Kind, len(tok.Identifier))
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no AMRM token before the deadline (state %v)", rep.GetApplicationReport().GetYarnApplicationState())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+
+	sched := schedulerAddr(t)
+	reg := &yarnpb.RegisterApplicationMasterResponseProto{}
+	if err := c.Call(ctx, sched, amProtocolPB, "registerApplicationMaster", tok,
+		&yarnpb.RegisterApplicationMasterRequestProto{Host: proto.String("127.0.0.1"), RpcPort: proto.Int32(-1), TrackingUrl: proto.String("")},
+		reg); err != nil {
+		t.Fatalf("registerApplicationMaster over SASL: %v", err)
+	}
+	t.Logf("registered: maximumCapability %v, queue %q", reg.GetMaximumCapability(), reg.GetQueue())
+
+	// Several allocate heartbeats, including concurrent ones, on the same
+	// token connection.
+	for i := int32(0); i < 3; i++ {
+		ar := &yarnpb.AllocateResponseProto{}
+		if err := c.Call(ctx, sched, amProtocolPB, "allocate", tok,
+			&yarnpb.AllocateRequestProto{ResponseId: proto.Int32(i), Progress: proto.Float32(0.5)}, ar); err != nil {
+			t.Fatalf("allocate %d: %v", i, err)
+		}
+		if ar.GetResponseId() != i+1 {
+			t.Errorf("allocate %d: response id %d", i, ar.GetResponseId())
+		}
+	}
+
+	fin := &yarnpb.FinishApplicationMasterResponseProto{}
+	for !fin.GetIsUnregistered() {
+		if err := c.Call(ctx, sched, amProtocolPB, "finishApplicationMaster", tok,
+			&yarnpb.FinishApplicationMasterRequestProto{
+				FinalApplicationStatus: yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED.Enum(),
+				Diagnostics:            proto.String("ipc integration test"),
+			}, fin); err != nil {
+			t.Fatalf("finishApplicationMaster: %v", err)
+		}
+		if !fin.GetIsUnregistered() {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	killed = true
+}

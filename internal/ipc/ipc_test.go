@@ -772,3 +772,79 @@ func TestConnectErrorIs(t *testing.T) {
 		t.Error("plain error classified as connect error")
 	}
 }
+
+func TestContextRejected(t *testing.T) {
+	s := newFakeServer(t, serverOptions{rejectContext: true}, echoHandler(t, nil))
+	c := newTestClient(t, Config{})
+	start := time.Now()
+	_, err := echo(context.Background(), c, s.addr, nil, "echo", "x")
+	var ace *AccessControlError
+	if !errors.As(err, &ace) || !ace.Fatal || !strings.Contains(err.Error(), "doesn't match") {
+		t.Fatalf("err = %v (%T)", err, err)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("returned after %v", el)
+	}
+}
+
+func TestGarbageResponses(t *testing.T) {
+	bad := map[string][]byte{
+		"bad varint":          {0, 0, 0, 2, 0xff, 0xff},
+		"header overruns":     {0, 0, 0, 2, 50, 1},
+		"header not protobuf": {0, 0, 0, 3, 2, 0xff, 0xff},
+		"missing required":    {0, 0, 0, 1, 0},
+		"body overruns":       append(packet(okHeader(0)), 0x7f),
+	}
+	for name, b := range bad {
+		t.Run(name, func(t *testing.T) {
+			if name == "body overruns" {
+				binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+			}
+			s := newFakeServer(t, serverOptions{}, func(r *fakeRequest) {
+				raw := append([]byte{}, b...)
+				if name == "body overruns" {
+					// Patch the call id of the canned header.
+					raw = packet(okHeader(r.Header.GetCallId()))
+					raw = append(raw, 0x7f)
+					binary.BigEndian.PutUint32(raw, uint32(len(raw)-4))
+				}
+				r.Conn.send(raw)
+			})
+			c := newTestClient(t, Config{})
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			_, err := echo(ctx, c, s.addr, nil, "echo", "x")
+			if err == nil || errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want a decode error", err)
+			}
+		})
+	}
+}
+
+func TestNilResponsePointer(t *testing.T) {
+	c := newTestClient(t, Config{})
+	var resp *wrapperspb.StringValue
+	if err := c.Call(context.Background(), "127.0.0.1:1", testProtocol, "m", nil, nil, resp); err == nil {
+		t.Fatal("typed nil resp accepted")
+	}
+}
+
+// FuzzDecodeServerPackets feeds arbitrary packet bodies to the decoders the
+// client applies to server input; they must fail cleanly, never panic.
+func FuzzDecodeServerPackets(f *testing.F) {
+	f.Add(packet(okHeader(1), wrapperspb.String("x"))[4:])
+	f.Add(packet(errHeader(-33, classInvalidToken, "bad", true))[4:])
+	f.Add(packet(okHeader(-33), &commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_NEGOTIATE.Enum()})[4:])
+	f.Add([]byte{0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if h, rest, err := decodeResponseHeader(body); err == nil {
+			_ = h.GetCallId()
+			_ = decodeBody(rest, &wrapperspb.StringValue{})
+		}
+		pkt := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+		pkt = append(pkt, body...)
+		if m, err := readSASL(bytes.NewReader(pkt), 1<<20); err == nil {
+			_, _ = chooseAuth(m.GetAuths())
+		}
+	})
+}

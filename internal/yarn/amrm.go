@@ -138,7 +138,10 @@ func (s *Scheduler) call(ctx context.Context, method string, req, resp proto.Mes
 // attempts.
 //
 // Registering twice in one attempt is refused by the RM
-// (InvalidApplicationMasterRequestException).
+// (InvalidApplicationMasterRequestException). That includes the rare case
+// of a connection breaking after the RM processed the registration but
+// before its answer arrived: the automatic retry then fails with that
+// exception, and the AM should give up the attempt.
 func (s *Scheduler) Register(ctx context.Context, host string, rpcPort int32, trackingURL string) (*yarnpb.RegisterApplicationMasterResponseProto, error) {
 	s.op.Lock()
 	defer s.op.Unlock()

@@ -118,7 +118,7 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// errIs is errors.As for a pointer type, for brevity in tests.
+// errAs reports whether errors.As finds a T in err.
 func errAs[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)

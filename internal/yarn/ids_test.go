@@ -148,7 +148,7 @@ func TestParseContainerIDErrors(t *testing.T) {
 	bad := []string{
 		"", "container_", "container_e_1_0001_01_000001", "container_e1x_1_0001_01_000001",
 		"container_1_0001_01", "container_1_0001_01_000001_5", "container_e01_1_0001_01",
-		"container_1_0001_01_1099511627776", // sequence needs more than 40 bits
+		"container_1_0001_01_1099511627776",   // sequence needs more than 40 bits
 		"container_e8388608_1_0001_01_000001", // epoch does not fit above 40 bits
 		"container_1_0001_2147483648_000001", "container_1_0001_-1_000001",
 		"containers_1_0001_01_000001", "container_1_0001_01_00000a", "container_E01_1_0001_01_000001",

@@ -270,8 +270,14 @@ type QueueInfoOptions struct {
 	Recursive bool
 }
 
+// ErrQueueNotFound is matched (errors.Is) by the error QueueInfo returns
+// when the RM answers without queue information, which is how Hadoop 3.2's
+// RM reports an unknown queue name.
+var ErrQueueNotFound = errors.New("no such queue")
+
 // QueueInfo returns information on the named queue (getQueueInfo), e.g.
-// "default" or, with the capacity scheduler, a leaf name like "batch".
+// "default" or, with the capacity scheduler, a leaf name like "batch". An
+// unknown queue gives an error matching ErrQueueNotFound.
 func (r *ResourceManager) QueueInfo(ctx context.Context, name string, opts QueueInfoOptions) (*yarnpb.QueueInfoProto, error) {
 	req := &yarnpb.GetQueueInfoRequestProto{
 		QueueName:           proto.String(name),
@@ -284,7 +290,7 @@ func (r *ResourceManager) QueueInfo(ctx context.Context, name string, opts Queue
 		return nil, fmt.Errorf("yarn: queue %q: %w", name, err)
 	}
 	if resp.GetQueueInfo() == nil {
-		return nil, fmt.Errorf("yarn: getQueueInfo %q: empty response", name)
+		return nil, fmt.Errorf("yarn: queue %q: %w", name, ErrQueueNotFound)
 	}
 	return resp.GetQueueInfo(), nil
 }

@@ -484,3 +484,12 @@ func TestRMConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestRMQueueNotFound(t *testing.T) {
+	fc := &fakeCaller{handler: func(n int, c call, resp proto.Message) error { return nil }}
+	rm := newTestRM(t, fc, "rm1")
+	_, err := rm.QueueInfo(testCtx(t), "nope", QueueInfoOptions{})
+	if !errors.Is(err, ErrQueueNotFound) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("err = %v", err)
+	}
+}
