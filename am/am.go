@@ -30,6 +30,15 @@ func succeeded(diag string) result {
 }
 func failed(diag string) result { return result{yarnpb.FinalApplicationStatusProto_APP_FAILED, diag} }
 
+// launcher starts and stops executor processes: YARN containers (allocator) or
+// local processes (localLauncher).
+type launcher interface {
+	// Wake makes the launcher act on a changed target now.
+	Wake()
+	// stop stops the given executors within ctx.
+	stop(ctx context.Context, execs []*executor)
+}
+
 // master is one ApplicationMaster attempt.
 type master struct {
 	spec    *spec.App
@@ -37,7 +46,7 @@ type master struct {
 	secret  string
 	host    string // where the HTTP API listens
 	amURL   string
-	alloc   *allocator
+	alloc   launcher
 	pool    *pool
 	tokens  []byte // credentials for executors: the secret, no AMRM token
 	cleanup func(ctx context.Context) error

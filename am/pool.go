@@ -72,21 +72,25 @@ func (p *pool) Changed() <-chan struct{} {
 	return p.changed
 }
 
-func (p *pool) liveLocked() int {
+// satisfiedLocked counts the executors that meet the target: live ones not being
+// stopped, and those whose program finished successfully (their work is done, so
+// they are not replaced).
+func (p *pool) satisfiedLocked() int {
 	n := 0
 	for _, e := range p.all {
-		if e.live() && !e.stopping {
+		if (e.live() && !e.stopping) || e.state == stateCompleted {
 			n++
 		}
 	}
 	return n
 }
 
-// Wanted is the number of further executors to ask for: the target less the live ones.
+// Wanted is the number of further executors to ask for: the target less the live
+// and the successfully completed ones.
 func (p *pool) Wanted() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return max(0, p.target-p.liveLocked())
+	return max(0, p.target-p.satisfiedLocked())
 }
 
 // Target returns the number of executors the application wants.
@@ -101,7 +105,7 @@ func (p *pool) Target() int {
 func (p *pool) Assign(containerID, node, host, logURL string) *executor {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.liveLocked() >= p.target {
+	if p.satisfiedLocked() >= p.target {
 		return nil
 	}
 	p.nextID++
@@ -182,7 +186,7 @@ func (p *pool) SetTarget(n int) []*executor {
 	defer p.mu.Unlock()
 	p.target = n
 	var stop []*executor
-	excess := p.liveLocked() - n
+	excess := p.satisfiedLocked() - n
 	for i := len(p.all) - 1; i >= 0 && excess > 0; i-- {
 		if e := p.all[i]; e.live() && !e.stopping {
 			e.stopping = true

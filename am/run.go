@@ -111,9 +111,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	m := &master{spec: app, log: entry, secret: string(secret), host: host, tokens: execTokens,
 		pool: newPool(app.NumExecutors, maxFailures, app.Executor.MemoryMB), done: make(chan result, 1), state: "starting"}
-	m.alloc = newAllocator(sched, yarnNMs{yarn.NewNodeManagers(ipcClient, nmTokens)}, m.pool, entry)
-	m.alloc.user, m.alloc.memory, m.alloc.cores, m.alloc.label = app.User, app.Executor.MemoryMB, app.Executor.Cores, app.Executor.NodeLabel
-	m.alloc.launchContext = m.executorLaunchContext
+	alloc := newAllocator(sched, yarnNMs{yarn.NewNodeManagers(ipcClient, nmTokens)}, m.pool, entry)
+	alloc.user, alloc.memory, alloc.cores, alloc.label = app.User, app.Executor.MemoryMB, app.Executor.Cores, app.Executor.NodeLabel
+	alloc.launchContext = m.executorLaunchContext
+	m.alloc = alloc
 	m.cleanup = stagingCleanup(conf, app)
 
 	apiCtx, stopAPI := context.WithCancel(context.Background())
@@ -139,7 +140,7 @@ func Run(ctx context.Context, opts Options) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := m.alloc.run(loopCtx); err != nil {
+		if err := alloc.run(loopCtx); err != nil {
 			m.finish(failed(err.Error()))
 		}
 	}()
@@ -172,7 +173,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	stopProcess(driver)
 	stopLoop()
-	m.alloc.launches.Wait()
+	alloc.launches.Wait()
 	return m.shutdown(r, sched, trackingURL)
 }
 

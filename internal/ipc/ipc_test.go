@@ -788,27 +788,23 @@ func TestContextRejected(t *testing.T) {
 }
 
 func TestGarbageResponses(t *testing.T) {
-	bad := map[string][]byte{
-		"bad varint":          {0, 0, 0, 2, 0xff, 0xff},
-		"header overruns":     {0, 0, 0, 2, 50, 1},
-		"header not protobuf": {0, 0, 0, 3, 2, 0xff, 0xff},
-		"missing required":    {0, 0, 0, 1, 0},
-		"body overruns":       append(packet(okHeader(0)), 0x7f),
+	bodyOverrun := func(id int32) []byte {
+		b := append(packet(okHeader(id)), 0x7f) // body claims 127 bytes
+		binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+		return b
 	}
-	for name, b := range bad {
+	fixed := func(b ...byte) func(int32) []byte { return func(int32) []byte { return b } }
+	bad := map[string]func(id int32) []byte{
+		"bad varint":          fixed(0, 0, 0, 2, 0xff, 0xff),
+		"header overruns":     fixed(0, 0, 0, 2, 50, 1),
+		"header not protobuf": fixed(0, 0, 0, 3, 2, 0xff, 0xff),
+		"missing required":    fixed(0, 0, 0, 1, 0),
+		"body overruns":       bodyOverrun,
+	}
+	for name, mk := range bad {
 		t.Run(name, func(t *testing.T) {
-			if name == "body overruns" {
-				binary.BigEndian.PutUint32(b, uint32(len(b)-4))
-			}
 			s := newFakeServer(t, serverOptions{}, func(r *fakeRequest) {
-				raw := append([]byte{}, b...)
-				if name == "body overruns" {
-					// Patch the call id of the canned header.
-					raw = packet(okHeader(r.Header.GetCallId()))
-					raw = append(raw, 0x7f)
-					binary.BigEndian.PutUint32(raw, uint32(len(raw)-4))
-				}
-				r.Conn.send(raw)
+				r.Conn.send(mk(r.Header.GetCallId()))
 			})
 			c := newTestClient(t, Config{})
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

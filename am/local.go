@@ -1,0 +1,312 @@
+package am
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/spec"
+)
+
+// ModeLocal is the mode local-mode applications report.
+const ModeLocal spec.Mode = "local"
+
+// LocalOptions configure a local-mode application: the AM's API served in this
+// process, executors as local processes, and no Hadoop at all.
+type LocalOptions struct {
+	// Name is the application name.
+	Name string
+	// Executors is the number of executor processes.
+	Executors int
+	// ExecutorCommand is what each executor runs, relative to its working directory.
+	ExecutorCommand []string
+	// Env is extra environment for the executors.
+	Env map[string]string
+	// Files are linked into every executor's working directory: local paths with an
+	// optional #alias, as with --files. Archives are extracted there.
+	Files, Archives []string
+	// MaxExecutorFailures is the failure budget; 0 means max(3, 2 x executors).
+	MaxExecutorFailures int
+	// WorkDir holds a working directory per executor; it is created when empty and
+	// removed when the application ends.
+	WorkDir string
+	// Output receives the executors' output, each line prefixed with the executor id.
+	Output io.Writer
+	// Log receives the local AM's log lines.
+	Log *logrus.Logger
+}
+
+// Local is a running local-mode application.
+type Local struct {
+	m       *master
+	l       *localLauncher
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	done    chan struct{}
+	result  result
+	workDir string
+	ownsDir bool
+}
+
+// StartLocal starts a local-mode application: the AM API on 127.0.0.1 and the executors.
+// The caller runs (or is) the driver, using DriverEnv, and calls Finish with its outcome.
+func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
+	if o.Log == nil {
+		o.Log = logrus.New()
+	}
+	if o.Output == nil {
+		o.Output = os.Stderr
+	}
+	secret, err := container.NewSecret()
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("local-%d", time.Now().UnixMilli())
+	app := &spec.App{ID: id, Name: o.Name, Mode: ModeLocal, NumExecutors: o.Executors}
+	maxFailures := o.MaxExecutorFailures
+	if maxFailures <= 0 {
+		maxFailures = defaultFailureBudget(o.Executors)
+	}
+	lc := &Local{done: make(chan struct{}), workDir: o.WorkDir}
+	if lc.workDir == "" {
+		if lc.workDir, err = os.MkdirTemp("", "spindle-"+id+"-"); err != nil {
+			return nil, fmt.Errorf("create local work directory: %w", err)
+		}
+		lc.ownsDir = true
+	}
+	entry := o.Log.WithField("app", id)
+	m := &master{spec: app, log: entry, secret: secret, host: "127.0.0.1",
+		pool: newPool(o.Executors, maxFailures, 0), done: make(chan result, 1), state: "running"}
+	l := &localLauncher{pool: m.pool, opts: o, log: entry, root: lc.workDir, wake: make(chan struct{}, 1),
+		procs: map[string]*exec.Cmd{}, secret: secret, appID: id}
+	m.alloc = l
+	lc.m, lc.l = m, l
+	runCtx, cancel := context.WithCancel(ctx)
+	lc.cancel = cancel
+	if m.amURL, err = m.serveAPI(runCtx, &lc.wg); err != nil {
+		cancel()
+		lc.removeWorkDir()
+		return nil, err
+	}
+	l.amURL = m.amURL
+	lc.wg.Add(1)
+	go func() {
+		defer lc.wg.Done()
+		if err := l.run(runCtx); err != nil {
+			m.finish(failed(err.Error()))
+		}
+	}()
+	go func() {
+		var r result
+		select {
+		case r = <-m.done:
+		case <-ctx.Done():
+			r = failed("interrupted")
+		}
+		m.setState("finishing")
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		l.stop(sctx, m.pool.StopAll())
+		scancel()
+		l.waitAll()
+		cancel()
+		lc.wg.Wait()
+		lc.removeWorkDir()
+		lc.result = r
+		close(lc.done)
+	}()
+	return lc, nil
+}
+
+// DriverEnv is the environment contract for the driver of this application.
+func (lc *Local) DriverEnv() container.Env {
+	return container.Env{Role: container.RoleDriver, AppID: lc.m.spec.ID, AMURL: lc.m.amURL, Secret: lc.m.secret}
+}
+
+// Finish ends the application with the driver's outcome.
+func (lc *Local) Finish(exitCode int, diagnostics string) {
+	lc.m.DriverFinished(container.DriverFinish{ExitCode: exitCode, Diagnostics: diagnostics})
+}
+
+// Done is closed when the application has ended and its executors are stopped.
+func (lc *Local) Done() <-chan struct{} { return lc.done }
+
+// Wait waits for the end and returns nil when the application succeeded, else an
+// error carrying the diagnostics.
+func (lc *Local) Wait() error {
+	<-lc.done
+	if lc.result.status == succeeded("").status {
+		return nil
+	}
+	return errors.New(lc.result.diagnostics)
+}
+
+// Diagnostics says how the application ended (after Done).
+func (lc *Local) Diagnostics() string { return lc.result.diagnostics }
+
+func (lc *Local) removeWorkDir() {
+	if lc.ownsDir {
+		_ = os.RemoveAll(lc.workDir)
+	}
+}
+
+// localLauncher runs executors as local processes.
+type localLauncher struct {
+	pool   *pool
+	opts   LocalOptions
+	log    *logrus.Entry
+	root   string
+	secret string
+	appID  string
+	amURL  string
+	wake   chan struct{}
+
+	mu    sync.Mutex
+	seq   int
+	procs map[string]*exec.Cmd
+	wg    sync.WaitGroup
+}
+
+func (l *localLauncher) Wake() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *localLauncher) run(ctx context.Context) error {
+	for {
+		for n := l.pool.Wanted(); n > 0 && ctx.Err() == nil; n-- {
+			l.mu.Lock()
+			l.seq++
+			cid := fmt.Sprintf("%s_%06d", l.appID, l.seq)
+			l.mu.Unlock()
+			e := l.pool.Assign(cid, "localhost", "localhost", "")
+			if e == nil {
+				break
+			}
+			if err := l.start(e); err != nil {
+				l.log.WithError(err).Warnf("executor %d could not be started", e.id)
+				l.pool.LaunchFailed(cid, err)
+			}
+		}
+		if err := l.pool.BudgetExceeded(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-l.wake:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// start launches executor e in its own working directory.
+func (l *localLauncher) start(e *executor) error {
+	dir := filepath.Join(l.root, "executor-"+strconv.Itoa(e.id))
+	if err := prepareWorkDir(dir, l.opts.Files, l.opts.Archives); err != nil {
+		return err
+	}
+	cmd := exec.Command(l.opts.ExecutorCommand[0], l.opts.ExecutorCommand[1:]...)
+	if filepath.Base(cmd.Path) != cmd.Path && !filepath.IsAbs(cmd.Path) { // "./app": resolve in dir
+		cmd.Path = filepath.Join(dir, l.opts.ExecutorCommand[0])
+	}
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	for k, v := range l.opts.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, container.EnvRole+"="+container.RoleExecutor, container.EnvAppID+"="+l.appID,
+		container.EnvExecutorID+"="+strconv.Itoa(e.id), container.EnvAMURL+"="+l.amURL, container.EnvSecret+"="+l.secret)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", l.opts.ExecutorCommand[0], err)
+	}
+	l.mu.Lock()
+	l.procs[e.containerID] = cmd
+	l.mu.Unlock()
+	l.pool.Running(e.containerID)
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		prefixLines(l.opts.Output, fmt.Sprintf("[executor %d] ", e.id), out)
+		status, diag := localExit(cmd.Wait())
+		l.mu.Lock()
+		delete(l.procs, e.containerID)
+		l.mu.Unlock()
+		if ex, outc, why := l.pool.Completed(e.containerID, status, diag); ex != nil && why != "" {
+			if outc == outcomeFailed {
+				l.log.Warnf("executor %d %s", e.id, why)
+			} else {
+				l.log.Debugf("executor %d %s", e.id, why)
+			}
+		}
+		l.Wake()
+	}()
+	return nil
+}
+
+func (l *localLauncher) stop(ctx context.Context, execs []*executor) {
+	for _, e := range execs {
+		l.mu.Lock()
+		cmd := l.procs[e.containerID]
+		l.mu.Unlock()
+		if cmd != nil && cmd.Process != nil {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		}
+	}
+	done := make(chan struct{})
+	go func() { l.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		l.mu.Lock()
+		for _, cmd := range l.procs {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+		l.mu.Unlock()
+	}
+}
+
+func (l *localLauncher) waitAll() { l.wg.Wait() }
+
+// localExit converts a process's end into a container-like exit status.
+func localExit(err error) (int, string) {
+	if err == nil {
+		return 0, ""
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), "killed by signal " + ws.Signal().String()
+		}
+		return ee.ExitCode(), ""
+	}
+	return exitInvalid, err.Error()
+}
+
+// prefixLines copies r to w line by line, each line prefixed.
+func prefixLines(w io.Writer, prefix string, r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fmt.Fprintf(w, "%s%s\n", prefix, sc.Text())
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
