@@ -9,6 +9,4 @@ import (
 var errTodo = errors.New("not yet")
 
 func cmdShell(context.Context, *cliEnv, []string) error  { return errTodo }
-func cmdStatus(context.Context, *cliEnv, []string) error { return errTodo }
-func cmdKill(context.Context, *cliEnv, []string) error   { return errTodo }
 func cmdLogs(context.Context, *cliEnv, []string) error   { return errTodo }

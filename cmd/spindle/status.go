@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/internal/yarn"
+)
+
+// appArg parses the single APPID argument of status, kill and logs.
+func appArg(fs *pflag.FlagSet, name string) (yarn.ApplicationID, error) {
+	if fs.NArg() != 1 {
+		return yarn.ApplicationID{}, fmt.Errorf("usage: spindle %s APPID (an id such as application_1700000000000_0001)", name)
+	}
+	id, err := yarn.ParseApplicationID(fs.Arg(0))
+	if err != nil {
+		return yarn.ApplicationID{}, fmt.Errorf("APPID %q: %w (ids look like application_1700000000000_0001)", fs.Arg(0), err)
+	}
+	return id, nil
+}
+
+func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
+	fs := pflag.NewFlagSet("status", pflag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: spindle status [--json] APPID\n\nShows an application's state, final status, diagnostics and tracking URL.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	id, err := appArg(fs, "status")
+	if err != nil {
+		return err
+	}
+	cl, err := connectCluster(env)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	r, err := cl.Report(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	printStatus(env, r)
+	return nil
+}
+
+func printStatus(env *cliEnv, r *client.Report) {
+	w := env.stdout
+	fmt.Fprintf(w, "Application:  %s\n", r.ID)
+	fmt.Fprintf(w, "Name:         %s\n", r.Name)
+	fmt.Fprintf(w, "Type:         %s\n", r.Type)
+	fmt.Fprintf(w, "User:         %s\n", r.User)
+	fmt.Fprintf(w, "Queue:        %s\n", r.Queue)
+	fmt.Fprintf(w, "State:        %s\n", r.State)
+	fmt.Fprintf(w, "Final status: %s\n", r.FinalStatus)
+	fmt.Fprintf(w, "Progress:     %.0f%%\n", 100*r.Progress)
+	if !r.StartTime.IsZero() {
+		fmt.Fprintf(w, "Started:      %s\n", r.StartTime.Format(time.RFC3339))
+	}
+	if !r.FinishTime.IsZero() {
+		fmt.Fprintf(w, "Finished:     %s (after %s)\n", r.FinishTime.Format(time.RFC3339), r.FinishTime.Sub(r.StartTime).Round(time.Millisecond))
+	}
+	if r.TrackingURL != "" {
+		fmt.Fprintf(w, "Tracking URL: %s\n", r.TrackingURL)
+	}
+	if r.AMHost != "" {
+		fmt.Fprintf(w, "AM:           %s:%d\n", r.AMHost, r.AMPort)
+	}
+	if r.Diagnostics != "" {
+		fmt.Fprintf(w, "Diagnostics:  %s\n", r.Diagnostics)
+	}
+}
+
+func cmdKill(ctx context.Context, env *cliEnv, args []string) error {
+	fs := pflag.NewFlagSet("kill", pflag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: spindle kill APPID\n\nKills an application, waits until YARN reports it ended, and removes its staging directory.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	id, err := appArg(fs, "kill")
+	if err != nil {
+		return err
+	}
+	cl, err := connectCluster(env)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	kctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := cl.Kill(kctx, id, "killed by the user with `spindle kill`"); err != nil {
+		return err
+	}
+	r, err := cl.Report(kctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Type == client.ApplicationType {
+		if dir, err := cl.StagingDirOf(kctx, id); err == nil {
+			if err := cl.CleanupStaging(kctx, dir); err != nil {
+				env.log.WithError(err).Warnf("could not delete the staging directory %s", dir)
+			}
+		}
+	}
+	fmt.Fprintf(env.stdout, "%s %s/%s\n", id, r.State, r.FinalStatus)
+	return nil
+}
