@@ -41,23 +41,29 @@ const (
 	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
 )
 
-// Defaults are the values used when neither the command line nor a properties file sets a key.
-var defaults = map[string]string{
-	KeyDeployMode:     "client",
-	KeyQueue:          "default",
-	KeyNumExecutors:   "2",
-	KeyExecutorMemory: "1g",
-	KeyExecutorCores:  "1",
-	KeyDriverMemory:   "1g",
-	KeyDriverCores:    "1",
-	KeyAMMemory:       "256m",
-	KeyAMCores:        "1",
-	KeyWait:           "true",
-	KeyDriverTimeout:  "60s",
+// Default returns the built-in default of key, used when neither the command line nor
+// a properties file sets it, or "" when it has none.
+func Default(key string) string {
+	switch key {
+	case KeyDeployMode:
+		return "client"
+	case KeyQueue:
+		return "default"
+	case KeyNumExecutors:
+		return "2"
+	case KeyExecutorMemory, KeyDriverMemory:
+		return "1g"
+	case KeyExecutorCores, KeyDriverCores, KeyAMCores:
+		return "1"
+	case KeyAMMemory:
+		return "256m"
+	case KeyWait:
+		return "true"
+	case KeyDriverTimeout:
+		return "60s"
+	}
+	return ""
 }
-
-// Default returns the built-in default of key, or "" when it has none.
-func Default(key string) string { return defaults[key] }
 
 // Options is a fully resolved submission: what the user asked for, parsed and checked
 // for form (not yet against the cluster).
@@ -104,7 +110,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 		if v, ok := conf[k]; ok {
 			return strings.TrimSpace(v)
 		}
-		return defaults[k]
+		return Default(k)
 	}
 	o := &Options{App: app, AppArgs: args, Env: map[string]string{}, Hadoop: map[string]string{}}
 	var errs []string

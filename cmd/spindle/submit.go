@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -31,6 +31,23 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	opts, conf, err := resolveSubmit(env, f, app, appArgs)
 	if err != nil {
 		return err
+	}
+	if client.IsGoPackageDir(opts.App) {
+		dir, err := os.MkdirTemp("", "spindle-build-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		goos, goarch := runtime.GOOS, runtime.GOARCH
+		if !isLocalMaster(opts.Master) {
+			goos = "linux" // YARN nodes run Linux
+		}
+		built, err := client.BuildGoPackage(ctx, opts.App, goos, goarch, dir)
+		if err != nil {
+			return err
+		}
+		env.log.Debugf("built %s into %s", opts.App, built)
+		opts.App = built
 	}
 	if isLocalMaster(opts.Master) {
 		return runLocal(ctx, env, opts)
@@ -186,5 +203,3 @@ func firstLineOf(s string) string {
 }
 
 func isLocalMaster(m string) bool { return m == "local" || strings.HasPrefix(m, "local[") }
-
-var errLocalNotYet = errors.New("local mode is not available yet")

@@ -91,6 +91,12 @@ func ResourceProto(r spec.Resource) (*yarnpb.LocalResourceProto, error) {
 // ShellJoin quotes each word for a POSIX shell (the NodeManager runs commands through
 // bash) and joins them with spaces. Words that need no quoting stay as they are, and
 // {{VAR}} and <LOG_DIR> markers are left for the NodeManager to expand.
+//
+// The NodeManager rewrites {{VAR}} to $VAR in the command text before bash sees it,
+// so a {{VAR}} marker must not end up inside single quotes: it is put in double
+// quotes of its own ("{{VAR}}" becomes "$VAR", which bash expands without word
+// splitting, and the closing quote ends the variable name), while the text around it
+// is quoted as usual. <LOG_DIR> is replaced by a plain path, so quoting keeps it intact.
 func ShellJoin(words []string) string {
 	out := make([]string, len(words))
 	for i, w := range words {
@@ -103,15 +109,61 @@ func shellQuote(w string) string {
 	if w == "" {
 		return "''"
 	}
-	safe := true
-	for _, r := range w {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
-			safe = false
+	var b strings.Builder
+	for w != "" {
+		i, n := findParamMarker(w)
+		if i < 0 {
+			b.WriteString(quoteLiteral(w))
 			break
 		}
+		if i > 0 {
+			b.WriteString(quoteLiteral(w[:i]))
+		}
+		b.WriteString(`"` + w[i:i+n] + `"`)
+		w = w[i+n:]
 	}
-	if safe {
-		return w
+	return b.String()
+}
+
+// findParamMarker returns the index and length of the first {{NAME}} marker in s
+// (NAME a shell variable name), or -1.
+func findParamMarker(s string) (int, int) {
+	for off := 0; ; {
+		i := strings.Index(s[off:], "{{")
+		if i < 0 {
+			return -1, 0
+		}
+		i += off
+		j := strings.Index(s[i+2:], "}}")
+		if j < 0 {
+			return -1, 0
+		}
+		if isShellName(s[i+2 : i+2+j]) {
+			return i, j + 4
+		}
+		off = i + 1
 	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+func isShellName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteLiteral quotes text that must reach the program unchanged: as is when it has
+// no shell metacharacters, else in single quotes.
+func quoteLiteral(w string) string {
+	for _, r := range w {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
+			return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return w
 }
