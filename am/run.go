@@ -40,7 +40,7 @@ type Options struct {
 
 // Run is the ApplicationMaster: `spindle am`. It returns when the application has
 // ended and the AM has unregistered, or with an error when it could not.
-func Run(ctx context.Context, opts Options) error {
+func Run(ctx context.Context, opts Options) (err error) {
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -116,6 +116,22 @@ func Run(ctx context.Context, opts Options) error {
 	alloc.launchContext = m.executorLaunchContext
 	m.alloc = alloc
 	m.cleanup = stagingCleanup(conf, app)
+	// YARN makes no further attempt after the last one: whatever ends it must not leave
+	// the staging directory behind. (MAX_APP_ATTEMPTS is set by the RM in the AM's
+	// environment; the spec carries the client's view as a fallback.)
+	maxAttempts := app.MaxAttempts
+	if n, err := strconv.Atoi(getenv("MAX_APP_ATTEMPTS")); err == nil && n > 0 {
+		maxAttempts = n
+	}
+	defer func() {
+		if err != nil && ctx.Err() == nil && int(attempt.Attempt) >= maxAttempts && m.cleanup != nil {
+			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if cerr := m.cleanup(cctx); cerr != nil {
+				entry.WithError(cerr).Warn("could not delete the staging directory")
+			}
+		}
+	}()
 
 	apiCtx, stopAPI := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
