@@ -16,6 +16,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -223,12 +224,8 @@ func (l *localLauncher) start(e *executor) error {
 		cmd.Path = filepath.Join(dir, l.opts.ExecutorCommand[0])
 	}
 	cmd.Dir = dir
-	cmd.Env = os.Environ()
-	for k, v := range l.opts.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Env = append(cmd.Env, container.EnvRole+"="+container.RoleExecutor, container.EnvAppID+"="+l.appID,
-		container.EnvExecutorID+"="+strconv.Itoa(e.id), container.EnvAMURL+"="+l.amURL, container.EnvSecret+"="+l.secret)
+	eenv := container.Env{Role: container.RoleExecutor, AppID: l.appID, ExecutorID: strconv.Itoa(e.id), AMURL: l.amURL, Secret: l.secret}
+	cmd.Env = proc.Environ(os.Environ(), l.opts.Env, eenv.Vars())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -246,7 +243,11 @@ func (l *localLauncher) start(e *executor) error {
 	go func() {
 		defer l.wg.Done()
 		prefixLines(l.opts.Output, fmt.Sprintf("[executor %d] ", e.id), out)
-		status, diag := localExit(cmd.Wait())
+		exit := proc.ExitOf(cmd.Wait())
+		status, diag := exit.Code, ""
+		if exit.Signal != 0 || exit.Err != nil {
+			diag = exit.Describe("the executor")
+		}
 		l.mu.Lock()
 		delete(l.procs, e.containerID)
 		l.mu.Unlock()
@@ -285,21 +286,6 @@ func (l *localLauncher) stop(ctx context.Context, execs []*executor) {
 }
 
 func (l *localLauncher) waitAll() { l.wg.Wait() }
-
-// localExit converts a process's end into a container-like exit status.
-func localExit(err error) (int, string) {
-	if err == nil {
-		return 0, ""
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal()), "killed by signal " + ws.Signal().String()
-		}
-		return ee.ExitCode(), ""
-	}
-	return exitInvalid, err.Error()
-}
 
 // prefixLines copies r to w line by line, each line prefixed.
 func prefixLines(w io.Writer, prefix string, r io.Reader) {

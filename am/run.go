@@ -17,6 +17,7 @@ import (
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/spec"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
@@ -197,15 +198,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 func (m *master) startDriver(getenv func(string) string) (*exec.Cmd, error) {
 	cmd := exec.Command(m.spec.Driver.Command[0], m.spec.Driver.Command[1:]...)
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = os.Stdout, os.Stderr, nil
-	cmd.Env = os.Environ()
-	for k, v := range m.spec.Driver.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Env = append(cmd.Env, container.EnvRole+"="+container.RoleDriver, container.EnvAppID+"="+m.spec.ID,
-		container.EnvAMURL+"="+m.amURL, container.EnvSecret+"="+m.secret)
+	extra := map[string]string{}
 	if pwd := getenv("PWD"); pwd != "" {
-		cmd.Env = append(cmd.Env, "HADOOP_CONF_DIR="+pwd+"/"+ConfDirName)
+		extra["HADOOP_CONF_DIR"] = pwd + "/" + ConfDirName
 	}
+	denv := container.Env{Role: container.RoleDriver, AppID: m.spec.ID, AMURL: m.amURL, Secret: m.secret}
+	cmd.Env = proc.Environ(os.Environ(), m.spec.Driver.Env, extra, denv.Vars())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the driver %q: %w", m.spec.Driver.Command[0], err)
@@ -216,17 +214,11 @@ func (m *master) startDriver(getenv func(string) string) (*exec.Cmd, error) {
 
 // driverResult turns the driver's exit into the application's outcome.
 func driverResult(err error) result {
-	if err == nil {
-		return succeeded("the driver exited 0")
+	e := proc.ExitOf(err)
+	if e.Code == 0 {
+		return succeeded(e.Describe("the driver"))
 	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return failed(fmt.Sprintf("the driver was killed by signal %s", ws.Signal()))
-		}
-		return failed(fmt.Sprintf("the driver exited with code %d", ee.ExitCode()))
-	}
-	return failed("the driver failed: " + err.Error())
+	return failed(e.Describe("the driver"))
 }
 
 // stopProcess ends a driver that is still running: SIGTERM to its process group,

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/proc"
 )
 
 // WaitForAM follows the application until its ApplicationMaster is running and has
@@ -49,12 +49,7 @@ func RunDriver(ctx context.Context, env container.Env, command []string, extraEn
 	}
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = os.Environ()
-	for k, v := range extraEnv {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Env = append(cmd.Env, container.EnvRole+"="+env.Role, container.EnvAppID+"="+env.AppID,
-		container.EnvAMURL+"="+env.AMURL, container.EnvSecret+"="+env.Secret)
+	cmd.Env = proc.Environ(os.Environ(), extraEnv, env.Vars())
 	if err := cmd.Start(); err != nil {
 		return DriverOutcome{}, fmt.Errorf("start the driver %s: %w", command[0], err)
 	}
@@ -95,7 +90,8 @@ func RunDriver(ctx context.Context, env container.Env, command []string, extraEn
 		}
 	}
 	stopHB()
-	out.ExitCode, out.Diagnostics = exitOf(err)
+	exit := proc.ExitOf(err)
+	out.ExitCode, out.Diagnostics = exit.Code, exit.Describe("the driver")
 	if out.Interrupted {
 		out.Diagnostics = "the client-mode driver was interrupted"
 		if out.ExitCode == 0 {
@@ -108,18 +104,4 @@ func RunDriver(ctx context.Context, env container.Env, command []string, extraEn
 		return out, fmt.Errorf("report the driver's outcome to the ApplicationMaster: %w", err)
 	}
 	return out, nil
-}
-
-func exitOf(err error) (int, string) {
-	if err == nil {
-		return 0, "the driver exited 0"
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal()), fmt.Sprintf("the driver was killed by signal %s", ws.Signal())
-		}
-		return ee.ExitCode(), fmt.Sprintf("the driver exited with code %d", ee.ExitCode())
-	}
-	return 1, "the driver failed: " + err.Error()
 }

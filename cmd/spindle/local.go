@@ -12,7 +12,7 @@ import (
 
 	"github.com/spindle-yarn/spindle/am"
 	"github.com/spindle-yarn/spindle/client"
-	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/proc"
 )
 
 // localExecutors returns the number of executors of a local master: local is 1,
@@ -85,14 +85,7 @@ func runLocalDriver(ctx context.Context, lc *am.Local, app string, opts *client.
 	denv := lc.DriverEnv()
 	cmd := exec.Command(app, opts.AppArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.stdout, env.stderr
-	cmd.Env = os.Environ()
-	for k, v := range opts.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	for k, v := range map[string]string{container.EnvRole: container.RoleDriver, container.EnvAppID: denv.AppID,
-		container.EnvAMURL: denv.AMURL, container.EnvSecret: denv.Secret} {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = proc.Environ(os.Environ(), opts.Env, denv.Vars())
 	if err := cmd.Start(); err != nil {
 		return 1, fmt.Sprintf("start the driver: %v", err)
 	}
@@ -100,7 +93,8 @@ func runLocalDriver(ctx context.Context, lc *am.Local, app string, opts *client.
 	go func() { waited <- cmd.Wait() }()
 	select {
 	case err := <-waited:
-		return driverExit(err)
+		exit := proc.ExitOf(err)
+		return exit.Code, exit.Describe("the driver")
 	case <-lc.Done():
 		_ = cmd.Process.Kill()
 		<-waited
@@ -110,14 +104,4 @@ func runLocalDriver(ctx context.Context, lc *am.Local, app string, opts *client.
 		<-waited
 		return 130, "interrupted"
 	}
-}
-
-func driverExit(err error) (int, string) {
-	if err == nil {
-		return 0, "the driver exited 0"
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), fmt.Sprintf("the driver exited with code %d", ee.ExitCode())
-	}
-	return 1, err.Error()
 }
