@@ -101,10 +101,11 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, err
 	}
 	l.amURL = m.amURL
-	lc.wg.Add(1)
+	launchCtx, stopLaunching := context.WithCancel(runCtx)
+	launchDone := make(chan struct{})
 	go func() {
-		defer lc.wg.Done()
-		if err := l.run(runCtx); err != nil {
+		defer close(launchDone)
+		if err := l.run(launchCtx); err != nil {
 			m.finish(failed(err.Error()))
 		}
 	}()
@@ -116,6 +117,8 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 			r = failed("interrupted")
 		}
 		m.setState("finishing")
+		stopLaunching() // no executor may start once the stop has begun
+		<-launchDone
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		l.stop(sctx, m.pool.StopAll())
 		scancel()
