@@ -46,8 +46,16 @@ func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
 		FinalStatus: strings.TrimPrefix(p.GetFinalApplicationStatus().String(), "APP_"),
 		Diagnostics: strings.TrimSpace(p.GetDiagnostics()), TrackingURL: p.GetTrackingUrl(),
 		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress()}
+	// The RM reports "N/A" for what it does not know yet, and an unset diagnostics
+	// field reads as its proto default "N/A": show neither.
 	if r.AMHost == "N/A" {
 		r.AMHost = ""
+	}
+	if r.TrackingURL == "N/A" {
+		r.TrackingURL = ""
+	}
+	if r.Diagnostics == "N/A" {
+		r.Diagnostics = ""
 	}
 	if t := p.GetStartTime(); t > 0 {
 		r.StartTime = time.UnixMilli(t)

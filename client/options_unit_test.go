@@ -188,7 +188,7 @@ func TestResolveOptionsOptionalKeysEmpty(t *testing.T) {
 	}
 }
 
-func writeProps(t *testing.T, body string) string {
+func utWriteProps(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), DefaultPropertiesFile)
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
@@ -198,7 +198,7 @@ func writeProps(t *testing.T, body string) string {
 }
 
 func TestReadProperties(t *testing.T) {
-	p := writeProps(t, strings.Join([]string{
+	p := utWriteProps(t, strings.Join([]string{
 		"# a comment",
 		"! another comment",
 		"",
@@ -235,7 +235,7 @@ func TestReadProperties(t *testing.T) {
 }
 
 func TestReadPropertiesErrors(t *testing.T) {
-	p := writeProps(t, "good.key value\n\n=novalue\n")
+	p := utWriteProps(t, "good.key value\n\n=novalue\n")
 	_, err := ReadProperties(p)
 	if err == nil || !strings.Contains(err.Error(), p+":3:") || !strings.Contains(err.Error(), `"=novalue"`) {
 		t.Errorf("malformed line: err = %v, want %s:3: naming the line", err, p)

@@ -13,8 +13,8 @@ import (
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
-// prepFile creates a file with the given mode in dir and returns its path.
-func prepFile(t *testing.T, dir, name string, mode os.FileMode) string {
+// utFile creates a file with the given mode in dir and returns its path.
+func utFile(t *testing.T, dir, name string, mode os.FileMode) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -29,11 +29,11 @@ func prepFile(t *testing.T, dir, name string, mode os.FileMode) string {
 	return p
 }
 
-func prepExecutable(path string) func() (string, error) {
+func utExecutable(path string) func() (string, error) {
 	return func() (string, error) { return path, nil }
 }
 
-func requireLinux(t *testing.T) {
+func utRequireLinux(t *testing.T) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("Prepare ships this binary only when built for Linux")
@@ -41,16 +41,16 @@ func requireLinux(t *testing.T) {
 }
 
 func TestPrepareOK(t *testing.T) {
-	requireLinux(t)
+	utRequireLinux(t)
 	dir := t.TempDir()
-	app := prepFile(t, dir, "bin/myapp", 0o755)
-	data := prepFile(t, dir, "data.txt", 0o644)
-	jar := prepFile(t, dir, "lib.jar", 0o644)
-	arch := prepFile(t, dir, "env.tar.gz", 0o644)
-	self := prepFile(t, dir, "self/spindle", 0o755)
+	app := utFile(t, dir, "bin/myapp", 0o755)
+	data := utFile(t, dir, "data.txt", 0o644)
+	jar := utFile(t, dir, "lib.jar", 0o644)
+	arch := utFile(t, dir, "env.tar.gz", 0o644)
+	self := utFile(t, dir, "self/spindle", 0o755)
 	opts := &Options{App: app, AppArgs: []string{"x", "y"}, Files: []string{data + "#d.txt"}, Jars: []string{jar},
 		Archives: []string{arch}}
-	s, err := Prepare(opts, prepExecutable(self))
+	s, err := Prepare(opts, utExecutable(self))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +77,10 @@ func TestPrepareOK(t *testing.T) {
 }
 
 func TestPrepareExecutorCommandOnly(t *testing.T) {
-	requireLinux(t)
-	self := prepFile(t, t.TempDir(), "spindle", 0o755)
+	utRequireLinux(t)
+	self := utFile(t, t.TempDir(), "spindle", 0o755)
 	opts := &Options{ExecutorCommand: []string{"python3", "-c", "print(1)"}}
-	s, err := Prepare(opts, prepExecutable(self))
+	s, err := Prepare(opts, utExecutable(self))
 	if err != nil {
 		t.Fatalf("--executor-command without APP: %v", err)
 	}
@@ -96,11 +96,11 @@ func TestPrepareExecutorCommandOnly(t *testing.T) {
 }
 
 func TestPrepareExecutorCommandWithApp(t *testing.T) {
-	requireLinux(t)
+	utRequireLinux(t)
 	dir := t.TempDir()
-	app := prepFile(t, dir, "drv", 0o755)
-	self := prepFile(t, dir, "s/spindle", 0o755)
-	s, err := Prepare(&Options{App: app, AppArgs: []string{"1"}, ExecutorCommand: []string{"./worker", "--fast"}}, prepExecutable(self))
+	app := utFile(t, dir, "drv", 0o755)
+	self := utFile(t, dir, "s/spindle", 0o755)
+	s, err := Prepare(&Options{App: app, AppArgs: []string{"1"}, ExecutorCommand: []string{"./worker", "--fast"}}, utExecutable(self))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestPrepareExecutorCommandWithApp(t *testing.T) {
 
 func TestPrepareBinaryOnCluster(t *testing.T) {
 	dir := t.TempDir()
-	app := prepFile(t, dir, "app", 0o755)
+	app := utFile(t, dir, "app", 0o755)
 	called := false
 	s, err := Prepare(&Options{App: app, Binary: "hdfs://ns/tools/spindle"}, func() (string, error) {
 		called = true
@@ -133,17 +133,17 @@ func TestPrepareBinaryOnCluster(t *testing.T) {
 }
 
 func TestPrepareErrors(t *testing.T) {
-	requireLinux(t)
+	utRequireLinux(t)
 	dir := t.TempDir()
-	app := prepFile(t, dir, "app", 0o755)
-	notExec := prepFile(t, dir, "noexec", 0o644)
-	self := prepFile(t, dir, "self/spindle", 0o755)
-	f1 := prepFile(t, dir, "a/x.txt", 0o644)
-	f2 := prepFile(t, dir, "b/x.txt", 0o644)
-	spindleFile := prepFile(t, dir, "c/spindle", 0o644)
-	confFile := prepFile(t, dir, "c/__spindle_conf__", 0o644)
-	specFile := prepFile(t, dir, "c/"+spec.FileName, 0o644)
-	appNamedSpindle := prepFile(t, dir, "d/spindle", 0o755)
+	app := utFile(t, dir, "app", 0o755)
+	notExec := utFile(t, dir, "noexec", 0o644)
+	self := utFile(t, dir, "self/spindle", 0o755)
+	f1 := utFile(t, dir, "a/x.txt", 0o644)
+	f2 := utFile(t, dir, "b/x.txt", 0o644)
+	spindleFile := utFile(t, dir, "c/spindle", 0o644)
+	confFile := utFile(t, dir, "c/__spindle_conf__", 0o644)
+	specFile := utFile(t, dir, "c/"+spec.FileName, 0o644)
+	appNamedSpindle := utFile(t, dir, "d/spindle", 0o755)
 
 	for _, tc := range []struct {
 		name string
@@ -171,7 +171,7 @@ func TestPrepareErrors(t *testing.T) {
 	} {
 		exe := tc.exe
 		if exe == nil {
-			exe = prepExecutable(self)
+			exe = utExecutable(self)
 		}
 		s, err := Prepare(tc.opts, exe)
 		if err == nil {

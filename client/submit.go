@@ -190,7 +190,7 @@ func checkSizes(o *Options, maxCap *yarnpb.ResourceProto) error {
 	}
 	cores := func(flag string, n int32) {
 		if maxCores > 0 && n > maxCores {
-			problems = append(problems, fmt.Sprintf("--%s %d is above the cluster's maximum of %d vcores per container (yarn.scheduler.maximum-allocation-vcores)", flag, n, maxCores))
+			problems = append(problems, fmt.Sprintf("--%s %d is above the cluster's maximum of %d vcores per container (yarn.scheduler.maximum-allocation-vcores): ask for at most %d", flag, n, maxCores, maxCores))
 		}
 	}
 	if o.NumExecutors > 0 {
