@@ -191,6 +191,9 @@ func (l *localLauncher) Wake() {
 func (l *localLauncher) run(ctx context.Context) error {
 	for {
 		for n := l.pool.Wanted(); n > 0 && ctx.Err() == nil; n-- {
+			if err := l.pool.BudgetExceeded(); err != nil {
+				return err // no replacement once the budget is spent
+			}
 			l.mu.Lock()
 			l.seq++
 			cid := fmt.Sprintf("%s_%06d", l.appID, l.seq)

@@ -50,6 +50,7 @@ func RunDriver(ctx context.Context, env container.Env, command []string, extraEn
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = proc.Environ(os.Environ(), extraEnv, env.Vars())
+	proc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return DriverOutcome{}, fmt.Errorf("start the driver %s: %w", command[0], err)
 	}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spindle-yarn/spindle/hadoopconf"
@@ -23,6 +24,12 @@ func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
 	addrs, err := conf.RMAddresses()
 	if err != nil {
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
+	}
+	for _, a := range addrs {
+		if strings.HasPrefix(a, "0.0.0.0:") {
+			return nil, fmt.Errorf("the ResourceManager address is %s (Hadoop's default: yarn.resourcemanager.hostname is not set) in the configuration read from %s: point HADOOP_CONF_DIR at the cluster's configuration, or set yarn.resourcemanager.hostname in its yarn-site.xml",
+				a, strings.Join(conf.Dirs(), ", "))
+		}
 	}
 	dial, err := conf.GetDuration("ipc.client.connect.timeout", time.Millisecond, 20*time.Second)
 	if err != nil {

@@ -72,6 +72,11 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 		s.Binary = exe
 	}
 	var stager staging.Stager
+	for i, it := range items { // one at a time first, so that each error names its flag
+		if _, err := stager.Plan([]staging.Item{it}); err != nil {
+			return nil, fmt.Errorf("%s: %w", flagOf(s, opts, i), err)
+		}
+	}
 	plan, err := stager.Plan(items)
 	if err != nil {
 		return nil, err
@@ -86,6 +91,25 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 	}
 	s.Plan = plan
 	return s, nil
+}
+
+// flagOf names the option that item i of Prepare's list came from.
+func flagOf(s *Submission, opts *Options, i int) string {
+	if s.AppLink != "" {
+		if i == 0 {
+			return "APP"
+		}
+		i--
+	}
+	switch {
+	case i < len(opts.Files):
+		return "--files"
+	case i < len(opts.Files)+len(opts.Jars):
+		return "--jars"
+	case i < len(opts.Files)+len(opts.Jars)+len(opts.Archives):
+		return "--archives"
+	}
+	return "--conf " + KeyBinary
 }
 
 // driverCommand is what the driver runs in cluster mode: the shipped APP and its arguments.

@@ -3,8 +3,10 @@ package client
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-yarn/spindle/client/staging"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -386,5 +389,41 @@ func TestReportTerminalSucceeded(t *testing.T) {
 		if r.Terminal() != tc.terminal || r.Succeeded() != tc.succeeded {
 			t.Errorf("%s/%s: terminal=%v succeeded=%v, want %v %v", tc.state, tc.final, r.Terminal(), r.Succeeded(), tc.terminal, tc.succeeded)
 		}
+	}
+}
+
+func TestPutBytes(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	fsys, err := staging.Open(ctx, &url.URL{Scheme: "file", Path: "/"}, staging.Options{Home: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	p := filepath.Join(root, "stage", "spindle-spec.json")
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	res, err := putBytes(ctx, fsys, p, SpecLink, spec.TypeFile, []byte(`{"id":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Name != SpecLink || res.Size != 10 || res.Type != spec.TypeFile || res.Visibility != spec.VisibilityApplication ||
+		res.URL != fsys.URL(p) || !strings.HasPrefix(res.URL, "file:///") || res.Timestamp <= 0 {
+		t.Errorf("resource = %+v", res)
+	}
+	if err := res.Validate(); err != nil {
+		t.Errorf("resource invalid: %v", err)
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ModTime().UnixMilli() != res.Timestamp {
+		t.Errorf("timestamp %d, file says %d (the NodeManager would refuse it)", res.Timestamp, st.ModTime().UnixMilli())
+	}
+	// Never overwrite: a second write of the same path fails naming it.
+	if _, err := putBytes(ctx, fsys, p, SpecLink, spec.TypeFile, []byte("again")); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("second put: err = %v", err)
 	}
 }

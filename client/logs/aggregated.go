@@ -73,7 +73,6 @@ func ReadAggregated(r io.ReaderAt, size int64, fn func(*LogFile) error) (*Aggreg
 		return nil, err
 	}
 	info := &AggregatedInfo{Compression: t.codec}
-	var fnErr error
 	err = t.scan(func(rec record) error {
 		key, err := decodeUTFKey(rec.key)
 		if err != nil {
@@ -103,32 +102,29 @@ func ReadAggregated(r io.ReaderAt, size int64, fn func(*LogFile) error) (*Aggreg
 			return nil
 		}
 		if err := readContainerValue(key, rec.value, fn); err != nil {
-			if errors.Is(err, errStopped) {
-				fnErr = errors.Unwrap(err)
+			var s stoppedError
+			if errors.As(err, &s) {
 				return err
 			}
 			return fmt.Errorf("container %s: %w", key, err)
 		}
 		return nil
 	})
-	if fnErr != nil {
-		return info, fnErr
-	}
 	if err != nil {
+		var s stoppedError
+		if errors.As(err, &s) {
+			return info, s.err
+		}
 		return info, err
 	}
 	return info, nil
 }
 
-// errStopped wraps an error returned by the caller's callback.
-var errStopped = errors.New("stopped by the callback")
-
-// stopped wraps the callback's error so it passes through unchanged.
+// stoppedError carries an error returned by the caller's callback through
+// the reader unchanged.
 type stoppedError struct{ err error }
 
-func (s stoppedError) Error() string        { return s.err.Error() }
-func (s stoppedError) Is(target error) bool { return target == errStopped }
-func (s stoppedError) Unwrap() error        { return s.err }
+func (s stoppedError) Error() string { return s.err.Error() }
 
 // readContainerValue splits one container's value into its log files.
 func readContainerValue(container string, v io.Reader, fn func(*LogFile) error) error {
@@ -151,7 +147,7 @@ func readContainerValue(container string, v io.Reader, fn func(*LogFile) error) 
 		if err != nil || length < 0 {
 			return corrupt("log file %q: length %q is not a byte count", name, lenStr)
 		}
-		content := &exactReader{r: br, left: length}
+		content := &exactReader{r: br, left: length, what: fmt.Sprintf("log file %s of %s (%d bytes)", name, container, length)}
 		if err := fn(&LogFile{Container: container, Name: name, Length: length, Content: content}); err != nil {
 			return stoppedError{err}
 		}

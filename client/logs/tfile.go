@@ -251,6 +251,9 @@ func (t *tfile) readDataIndex() error {
 	if t.codec, err = readString(br, maxMetaString); err != nil {
 		return corrupt("data index: codec: %v", err)
 	}
+	if err := checkCodec(t.codec); err != nil {
+		return err
+	}
 	n, err := readVInt(br)
 	if err != nil {
 		return corrupt("data index: block count: %v", err)
@@ -303,6 +306,9 @@ func (t *tfile) readTFileMeta() error {
 // bytes (reading fails if the data decompresses to fewer; more is ignored
 // only after an error is reported).
 func (t *tfile) blockReader(codec string, reg region) (io.Reader, error) {
+	if err := checkCodec(codec); err != nil {
+		return nil, err
+	}
 	sec := io.NewSectionReader(t.r, reg.offset, reg.compressed)
 	switch codec {
 	case codecNone:
@@ -310,20 +316,28 @@ func (t *tfile) blockReader(codec string, reg region) (io.Reader, error) {
 			return nil, corrupt("uncompressed block with raw size %d but stored size %d", reg.raw, reg.compressed)
 		}
 		return &exactReader{r: sec, left: reg.raw}, nil
-	case codecGz:
+	default: // gz
 		return &exactReader{r: &zlibStreams{src: bufio.NewReader(sec)}, left: reg.raw}, nil
-	case "lzo", "snappy", "zstd", "lz4", "bzip2":
-		return nil, fmt.Errorf("TFile compression %q is not supported (spindle reads %q and %q; see yarn.nodemanager.log-aggregation.compression-type)", codec, codecNone, codecGz)
-	default:
-		return nil, corrupt("unknown compression %q", codec)
 	}
 }
 
-// exactReader yields exactly left bytes of r, failing with
-// io.ErrUnexpectedEOF if r ends early.
+// checkCodec accepts the compression names spindle decodes.
+func checkCodec(codec string) error {
+	switch codec {
+	case codecNone, codecGz:
+		return nil
+	case "lzo", "snappy", "zstd", "lz4", "bzip2":
+		return fmt.Errorf("TFile compression %q is not supported (spindle reads %q and %q; see yarn.nodemanager.log-aggregation.compression-type)", codec, codecNone, codecGz)
+	}
+	return corrupt("unknown compression %q", codec)
+}
+
+// exactReader yields exactly left bytes of r, failing with a corruption
+// error if r ends early.
 type exactReader struct {
 	r    io.Reader
 	left int64
+	what string // what is read, for the error ("" = a block)
 }
 
 func (e *exactReader) Read(p []byte) (int, error) {
@@ -337,7 +351,11 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	e.left -= int64(n)
 	if errors.Is(err, io.EOF) {
 		if e.left > 0 {
-			return n, corrupt("block ends %d bytes early", e.left)
+			what := e.what
+			if what == "" {
+				what = "block"
+			}
+			return n, corrupt("%s ends %d bytes early", what, e.left)
 		}
 		err = nil
 	}

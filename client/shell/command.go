@@ -56,8 +56,8 @@ func (s *Session) runCommand(ctx context.Context, only, command string) bool {
 	if err := s.sdk.Put(ctx, agent.KeySeq, []byte(strconv.Itoa(seq))); err != nil {
 		fmt.Fprintf(s.cfg.Err, "send the command: %v\n", err)
 	}
-	failed, canceled := s.collect(ctx, seq, targets)
-	s.forget(ctx, seq, targets, canceled)
+	failed, canceled, unanswered := s.collect(ctx, seq, targets)
+	s.forget(ctx, seq, targets, canceled && !unanswered)
 	if failed > 0 && len(targets) > 1 {
 		fmt.Fprintf(s.cfg.Err, "failed on %d of %d executors\n", failed, len(targets))
 	}
@@ -100,8 +100,9 @@ func (s *Session) targets(ctx context.Context, only string) ([]container.Executo
 // in the targets' order as soon as each and those before it are in. The first
 // Interrupt asks the agents to stop the command, a second one stops waiting.
 // Executors that stop running are reported lost. It returns how many targets
-// failed, and whether it asked the agents to stop the command.
-func (s *Session) collect(ctx context.Context, seq int, targets []container.ExecutorInfo) (failed int, canceled bool) {
+// failed, whether it asked the agents to stop the command, and whether it gave
+// up on an answer.
+func (s *Session) collect(ctx context.Context, seq int, targets []container.ExecutorInfo) (failed int, canceled, gaveUp bool) {
 	intr := s.begin()
 	defer s.end()
 	index := make(map[string]int, len(targets))
@@ -116,6 +117,7 @@ func (s *Session) collect(ctx context.Context, seq int, targets []container.Exec
 		}
 	}
 	giveUp := func(why string) {
+		gaveUp = true
 		for i := range targets {
 			set(i, answer{problem: why})
 		}
@@ -175,7 +177,7 @@ func (s *Session) collect(ctx context.Context, seq int, targets []container.Exec
 			next++
 		}
 	}
-	return failed, canceled
+	return failed, canceled, gaveUp
 }
 
 // awaitOutput waits for executor id's answer to command seq and sends it on
@@ -249,12 +251,14 @@ func (s *Session) cancel(ctx context.Context, seq int) {
 }
 
 // forget deletes command seq's keys, so that a long session does not fill the
-// ApplicationMaster's store. An agent that answers later leaves its answer behind.
-func (s *Session) forget(ctx context.Context, seq int, targets []container.ExecutorInfo, canceled bool) {
+// ApplicationMaster's store; the cancel key only when cancel is set (it must
+// stay while an agent that did not answer may still be running the command).
+// An agent that answers late leaves its answer behind.
+func (s *Session) forget(ctx context.Context, seq int, targets []container.ExecutorInfo, cancel bool) {
 	dctx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	keys := []string{agent.CommandKey(seq)}
-	if canceled {
+	if cancel {
 		keys = append(keys, agent.CancelKey(seq))
 	}
 	for _, t := range targets {

@@ -107,12 +107,15 @@ func (s *Session) fetchLog(ctx context.Context, e *container.ExecutorInfo, name 
 // parseNMLog takes the file's contents out of a NodeManager's answer, which wraps
 // them in a header ("Container: ...", "LogType:stdout", "LogLength:N",
 // "LogContents:") and a footer ("End of LogType:stdout..."). asked is how many
-// bytes from the end were asked for. It returns the body unchanged when it does
-// not have that form.
+// bytes from the end were asked for. For an empty file there is only the footer.
+// It returns the body unchanged when it does not have that form.
 func parseNMLog(body []byte, asked int64) (string, int64) {
 	const marker = "LogContents:\n"
 	head, contents, found := bytes.Cut(body, []byte(marker))
-	if !found {
+	switch {
+	case !found && bytes.HasPrefix(body, []byte("End of LogType:")):
+		return "", 0 // an empty file: the NodeManager sends only the footer
+	case !found:
 		return string(body), int64(len(body))
 	}
 	var total int64 = -1

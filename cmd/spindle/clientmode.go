@@ -23,14 +23,21 @@ func runClientMode(ctx context.Context, env *cliEnv, cl *client.Cluster, app *cl
 		return finishFollow(ctx, env, cl, app, rep, ctx.Err())
 	}
 	// The AM unregisters with the driver's outcome; follow it to the end.
-	fctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	rep, ferr := cl.Follow(fctx, app.ID, nil, printReport(env))
-	if ferr := finishFollow(fctx, env, cl, app, rep, ferr); ferr != nil && out.ExitCode == 0 {
+	if ferr := followToEnd(env, cl, app); ferr != nil && out.ExitCode == 0 {
 		return ferr
 	}
 	if out.ExitCode != 0 {
 		return exitError{code: out.ExitCode}
 	}
 	return nil
+}
+
+// followToEnd follows a client-mode application whose driver has reported its
+// outcome to the AM until YARN reports its end (for up to two minutes), then
+// cleans up and turns the outcome into the exit code like finishFollow.
+func followToEnd(env *cliEnv, cl *client.Cluster, app *client.Application) error {
+	fctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := cl.Follow(fctx, app.ID, nil, printReport(env))
+	return finishFollow(fctx, env, cl, app, rep, err)
 }

@@ -44,6 +44,7 @@ func commands() []command {
 		{name: "version", usage: "print the version", run: cmdVersion},
 		{name: "am", hidden: true, run: cmdAM},
 		{name: "executor", hidden: true, run: cmdExecutor},
+		{name: "agent", hidden: true, run: cmdAgent},
 	}
 }
 

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/client"
+)
+
+func TestLocalExecutors(t *testing.T) {
+	for master, want := range map[string]int{"local": 1, "local[0]": 0, "local[3]": 3, "local[*]": runtime.NumCPU()} {
+		if got, err := localExecutors(master); err != nil || got != want {
+			t.Errorf("localExecutors(%q) = %d, %v; want %d", master, got, err, want)
+		}
+	}
+	for _, bad := range []string{"local[", "local[-1]", "local[x]", "local[2", "locally", "local[]"} {
+		if _, err := localExecutors(bad); err == nil {
+			t.Errorf("localExecutors(%q): no error", bad)
+		}
+	}
+	for m, want := range map[string]bool{"local": true, "local[2]": true, "yarn": false, "localhost": false} {
+		if isLocalMaster(m) != want {
+			t.Errorf("isLocalMaster(%q) != %v", m, want)
+		}
+	}
+}
+
+func TestExitErrorAndFirstLine(t *testing.T) {
+	if got := (exitError{code: 3}).Error(); got != "exit status 3" {
+		t.Errorf("exitError = %q", got)
+	}
+	if firstLineOf("a\nb") != "a" || firstLineOf("one") != "one" || firstLineOf("") != "" {
+		t.Error("firstLineOf")
+	}
+}
+
+func TestPrintReport(t *testing.T) {
+	var buf bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&buf)
+	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true, DisableQuote: true})
+	show := printReport(&cliEnv{log: log})
+	show(&client.Report{ID: "application_1_0001", State: "ACCEPTED"})
+	show(&client.Report{ID: "application_1_0001", State: "RUNNING", TrackingURL: "http://rm/proxy/a/"})
+	show(&client.Report{ID: "application_1_0001", State: "RUNNING", TrackingURL: "http://rm/proxy/a/", Diagnostics: "line one\nline two"})
+	show(&client.Report{ID: "application_1_0001", State: "FINISHED", FinalStatus: "FAILED", TrackingURL: "http://rm/history/a/", Diagnostics: "the driver exited with code 3"})
+	out := buf.String()
+	for _, want := range []string{
+		"application_1_0001 ACCEPTED\n",
+		"application_1_0001 RUNNING\n",
+		"tracking URL: http://rm/proxy/a/",
+		"application_1_0001 RUNNING: line one\n",
+		"application_1_0001 FINISHED/FAILED: the driver exited with code 3",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "tracking URL") != 1 || strings.Contains(out, "line two") || strings.Contains(out, "history") {
+		t.Errorf("tracking URL repeated, a second diagnostics line, or a terminal URL shown:\n%s", out)
+	}
+}
