@@ -93,6 +93,17 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 	return s, nil
 }
 
+// nodeLocalLinks lists the local: files as container.EnvNodeLocalLinks wants them.
+func (s *Submission) nodeLocalLinks() string {
+	var links []string
+	for _, it := range s.Plan.Items {
+		if it.Location == staging.NodeLocal {
+			links = append(links, it.Path+"#"+it.Name)
+		}
+	}
+	return strings.Join(links, ",")
+}
+
 // flagOf names the option that item i of Prepare's list came from.
 func flagOf(s *Submission, opts *Options, i int) string {
 	if s.AppLink != "" {

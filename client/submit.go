@@ -221,10 +221,17 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	if attempts <= 0 {
 		attempts, _ = c.Conf.GetInt("yarn.resourcemanager.am.max-attempts", 2)
 	}
+	execEnv := o.Env
+	if links := sub.nodeLocalLinks(); links != "" {
+		execEnv = map[string]string{container.EnvNodeLocalLinks: links}
+		for k, v := range o.Env {
+			execEnv[k] = v
+		}
+	}
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.Conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
-		Executor: spec.Process{Command: sub.executorCommand(), Env: o.Env, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
+		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
 	}
@@ -255,6 +262,9 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	env := map[string]string{
 		"HADOOP_CONF_DIR":  "{{PWD}}/" + ConfLink,
 		"HADOOP_USER_NAME": c.Conf.User(),
+	}
+	if links := sub.nodeLocalLinks(); links != "" {
+		env[container.EnvNodeLocalLinks] = links
 	}
 	clc, err := (&launch.Context{Resources: resources, Env: env, Tokens: tokens,
 		Command: []string{"./" + BinaryLink, "am", "--spec", SpecLink}}).Proto()

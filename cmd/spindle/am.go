@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
+
+	"github.com/spindle-yarn/spindle/container"
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/am"
@@ -13,6 +16,9 @@ func cmdAM(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("am", pflag.ContinueOnError)
 	specPath := fs.String("spec", spec.FileName, "the application spec shipped by the client")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := container.LinkNodeLocal(".", os.Getenv(container.EnvNodeLocalLinks)); err != nil {
 		return err
 	}
 	return am.Run(ctx, am.Options{SpecPath: *specPath, Log: env.log})

@@ -20,6 +20,9 @@ func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: spindle executor -- COMMAND [ARGS]")
 	}
+	if err := container.LinkNodeLocal(".", os.Getenv(container.EnvNodeLocalLinks)); err != nil {
+		return err
+	}
 	if os.Getenv(container.EnvSecret) == "" {
 		secret, err := container.SecretFromCredentials()
 		if err != nil {

@@ -1,0 +1,205 @@
+//go:build integration
+
+package logs
+
+// Integration tests of `spindle logs` against the real Hadoop 3.2.2 YARN test
+// cluster (log aggregation on, to file:///opt/yarn-testcluster/data/app-logs):
+//
+//	source <(/work/shared/yarn-testcluster/env.sh)
+//	go test -tags integration -run Integration -v -timeout 15m ./client/logs/
+//
+// They build spindle (with a version unique to the run, whose binary cache
+// entry is removed afterwards) and examples/pi, run applications and read
+// their logs through the spindle binary, as a user would.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// itBins holds the binaries built for the run.
+type itBins struct {
+	spindle, pi string
+}
+
+func buildIT(t *testing.T) itBins {
+	t.Helper()
+	if os.Getenv("HADOOP_CONF_DIR") == "" {
+		t.Skip("HADOOP_CONF_DIR is not set (source <(/work/shared/yarn-testcluster/env.sh))")
+	}
+	dir := t.TempDir()
+	b := itBins{spindle: filepath.Join(dir, "spindle"), pi: filepath.Join(dir, "pi")}
+	version := fmt.Sprintf("logs-it-%d", time.Now().UnixNano())
+	for _, bd := range []struct{ out, pkg, ldflags string }{
+		{b.spindle, "../../cmd/spindle", "-X main.version=" + version},
+		{b.pi, "../../examples/pi", ""},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		args := []string{"build", "-o", bd.out}
+		if bd.ldflags != "" {
+			args = append(args, "-ldflags", bd.ldflags)
+		}
+		cmd := exec.CommandContext(ctx, "go", append(args, bd.pkg)...)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("go build %s: %v\n%s", bd.pkg, err, out)
+		}
+	}
+	t.Cleanup(func() {
+		f, err := os.Open(b.spindle)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return
+		}
+		if home, err := os.UserHomeDir(); err == nil {
+			os.RemoveAll(filepath.Join(home, ".spindle", "cache", hex.EncodeToString(h.Sum(nil))))
+		}
+	})
+	return b
+}
+
+// run runs the spindle binary with a deadline and returns its stdout,
+// stderr and exit code.
+func (b itBins) run(t *testing.T, timeout time.Duration, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, b.spindle, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("spindle %v: %v", args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+var appIDRe = regexp.MustCompile(`application_\d+_\d+`)
+
+// submit runs an application and returns its id.
+func (b itBins) submit(t *testing.T, wait bool, app string, args ...string) string {
+	t.Helper()
+	sargs := []string{"submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "2",
+		"--executor-memory", "128m", "--driver-memory", "256m"}
+	if !wait {
+		sargs = append(sargs, "--no-wait")
+	}
+	stdout, stderr, code := b.run(t, 5*time.Minute, append(append(sargs, app), args...)...)
+	id := appIDRe.FindString(stdout + stderr)
+	if id == "" || (wait && code != 0) {
+		t.Fatalf("submit %s: exit %d\nstdout:\n%s\nstderr:\n%s", app, code, stdout, stderr)
+	}
+	t.Logf("submitted %s", id)
+	return id
+}
+
+// logsUntil runs `spindle logs args...` until its output contains want
+// (or deadline), returning the last output.
+func (b itBins) logsUntil(t *testing.T, deadline time.Duration, want string, args ...string) (string, string, int) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		stdout, stderr, code := b.run(t, 2*time.Minute, append([]string{"logs"}, args...)...)
+		if code == 0 && strings.Contains(stdout, want) {
+			return stdout, stderr, code
+		}
+		if time.Now().After(end) {
+			t.Fatalf("spindle logs %v: no %q after %s; exit %d\nstdout:\n%s\nstderr:\n%s", args, want, deadline, code, stdout, stderr)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func TestIntegrationLogsAfterFinish(t *testing.T) {
+	b := buildIT(t)
+	app := b.submit(t, true, b.pi, "1000")
+	driver := strings.Replace(app, "application_", "container_", 1) + "_01_000001"
+	// The NodeManager uploads the logs shortly after the application ends.
+	stdout, stderr, _ := b.logsUntil(t, 90*time.Second, "Pi is roughly", app, "--file", "stdout")
+	t.Logf("spindle logs %s --file stdout:\n%s%s", app, stdout, stderr)
+	if !strings.Contains(stdout, "== "+driver+" on localhost:18045 (stdout) ==\n") {
+		t.Errorf("no header for the driver's stdout:\n%s", stdout)
+	}
+	if n := strings.Count(stdout, "== container_"); n != 3 {
+		t.Errorf("%d files, want the 3 containers' stdout:\n%s", n, stdout)
+	}
+	if !regexp.MustCompile(`executor \d: \d+ of 1000 inside`).MatchString(stdout) {
+		t.Errorf("no executor output:\n%s", stdout)
+	}
+	// Every file of one container.
+	stdout, _, code := b.run(t, time.Minute, "logs", app, "--container", driver)
+	for _, f := range []string{"stdout", "stderr", "launch_container.sh", "directory.info", "prelaunch.out"} {
+		if !strings.Contains(stdout, "on localhost:18045 ("+f+") ==") || code != 0 {
+			t.Errorf("exit %d; no %s in:\n%.2000s", code, f, stdout)
+		}
+	}
+	// A selection that matches nothing names the containers there are.
+	_, stderr, code = b.run(t, time.Minute, "logs", app, "--file", "nosuchfile")
+	if code != 1 || !strings.Contains(stderr, "no log file matches") || !strings.Contains(stderr, driver) {
+		t.Errorf("no match: exit %d, %s", code, stderr)
+	}
+}
+
+func TestIntegrationLogsWhileRunning(t *testing.T) {
+	b := buildIT(t)
+	script := filepath.Join(t.TempDir(), "ticker.sh")
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+i=0
+while [ $i -lt 30 ]; do echo "tick $i from ${SPINDLE_ROLE}"; i=$((i+1)); sleep 1; done
+echo "done ${SPINDLE_ROLE}"
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	app := b.submit(t, false, script)
+	driver := strings.Replace(app, "application_", "container_", 1) + "_01_000001"
+	// While it runs: from the NodeManager.
+	stdout, stderr, _ := b.logsUntil(t, 90*time.Second, "tick 3 from driver", app, "--container", driver, "--file", "stdout")
+	t.Logf("while running:\n%s%s", stdout, stderr)
+	if strings.Contains(stdout, "done driver") {
+		t.Fatalf("the application ended too early for the test:\n%s", stdout)
+	}
+	if !strings.HasPrefix(stdout, "== "+driver+" on localhost:18045 (stdout) ==\ntick 0 from driver\n") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	// --follow prints new output until the application ends.
+	stdout, stderr, code := b.run(t, 3*time.Minute, "logs", app, "--follow", "--interval", "1s", "--file", "stdout")
+	t.Logf("--follow: exit %d\n%s%s", code, stdout, stderr)
+	if code != 0 || !strings.Contains(stdout, "tick 25 from driver") || !strings.Contains(stdout, "tick 25 from executor") {
+		t.Errorf("--follow: exit %d\n%s", code, stdout)
+	}
+	if !strings.Contains(stderr, "is FINISHED") {
+		t.Errorf("--follow did not report the end: %s", stderr)
+	}
+	// Once finished and aggregated: everything, up to the last line.
+	b.logsUntil(t, 90*time.Second, "done driver", app, "--container", driver, "--file", "stdout")
+}
+
+func TestIntegrationLogsUnknownApp(t *testing.T) {
+	b := buildIT(t)
+	_, stderr, code := b.run(t, time.Minute, "logs", "application_1_0001")
+	if code != 1 || !strings.Contains(stderr, "unknown to the ResourceManager") || !strings.Contains(stderr, "logs-tfile/application_1_0001") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
