@@ -40,7 +40,8 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 	var items []staging.Item
 	s := &Submission{Opts: opts}
 	if opts.App != "" {
-		st, err := os.Stat(opts.App)
+		appPath, alias, _ := strings.Cut(opts.App, "#")
+		st, err := os.Stat(appPath)
 		switch {
 		case strings.Contains(opts.App, "://") || strings.HasPrefix(opts.App, "local:"):
 		case err != nil:
@@ -50,7 +51,10 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 		case st.Mode().Perm()&0o111 == 0:
 			return nil, fmt.Errorf("APP %q is not executable (chmod +x it)", opts.App)
 		}
-		s.AppLink = filepath.Base(strings.SplitN(opts.App, "#", 2)[0])
+		s.AppLink = filepath.Base(appPath)
+		if alias != "" {
+			s.AppLink = alias
+		}
 		items = append(items, staging.Item{Source: opts.App, LinkName: s.AppLink})
 	}
 	for _, f := range append(append([]string{}, opts.Files...), opts.Jars...) {
@@ -95,6 +99,9 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 
 // nodeLocalLinks lists the local: files as container.EnvNodeLocalLinks wants them.
 func (s *Submission) nodeLocalLinks() string {
+	if s.Plan == nil {
+		return ""
+	}
 	var links []string
 	for _, it := range s.Plan.Items {
 		if it.Location == staging.NodeLocal {

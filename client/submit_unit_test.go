@@ -186,7 +186,7 @@ func utCluster(t *testing.T, props map[string]string) *Cluster {
 var utAppID = yarn.ApplicationID{ClusterTimestamp: 1700000000000, ID: 42}
 
 func utSubmission(mode string) *Submission {
-	return &Submission{AppLink: "pi", Opts: &Options{
+	return &Submission{AppLink: "pi", Plan: &staging.Plan{}, Opts: &Options{
 		DeployMode: mode, App: "/home/alice/bin/pi", AppArgs: []string{"1000"}, Queue: "batch",
 		NumExecutors: 3, ExecutorMemoryMB: 2048, ExecutorCores: 2, DriverMemoryMB: 1536, DriverCores: 3,
 		AMMemoryMB: 384, AMCores: 1, MaxExecutorFailures: 7, DriverTimeout: 45 * time.Second,
@@ -223,6 +223,24 @@ func TestAppSpec(t *testing.T) {
 	c2 := utCluster(t, map[string]string{"yarn.resourcemanager.hostname": "rm"})
 	if a := c2.appSpec(utSubmission("cluster"), utAppID, "", nil); a.MaxAttempts != 2 {
 		t.Errorf("default attempts = %d, want 2", a.MaxAttempts)
+	}
+
+	// local: files (already on every node) reach the executors through the environment.
+	sub = utSubmission("cluster")
+	sub.Plan = &staging.Plan{Items: []staging.PlannedItem{
+		{Source: "local:/opt/data/x.txt", Name: "x.txt", Location: staging.NodeLocal, Path: "/opt/data/x.txt"},
+		{Source: "/home/alice/pi", Name: "pi", Location: staging.Local, Path: "/home/alice/pi"},
+		{Source: "local:/opt/lib/y.so", Name: "y.so", Location: staging.NodeLocal, Path: "/opt/lib/y.so"},
+	}}
+	a = c.appSpec(sub, utAppID, "", nil)
+	if got := a.Executor.Env[container.EnvNodeLocalLinks]; got != "/opt/data/x.txt#x.txt,/opt/lib/y.so#y.so" {
+		t.Errorf("%s = %q", container.EnvNodeLocalLinks, got)
+	}
+	if a.Executor.Env["K"] != "V" {
+		t.Errorf("user environment lost: %v", a.Executor.Env)
+	}
+	if _, ok := sub.Opts.Env[container.EnvNodeLocalLinks]; ok {
+		t.Error("appSpec modified the options' environment")
 	}
 
 	// Executors only: the executor command, no driver.
@@ -326,8 +344,25 @@ func TestSubmissionContext(t *testing.T) {
 		}
 	}
 
+	// local: files are linked into the AM's container too (the cluster-mode driver runs there).
+	sub := utSubmission("cluster")
+	sub.Plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
+	asc, err := c.submissionContext(sub, utAppID, secret, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range asc.GetAmContainerSpec().GetEnvironment() {
+		if e.GetKey() == container.EnvNodeLocalLinks {
+			found = e.GetValue() == "/opt/x#x"
+		}
+	}
+	if !found {
+		t.Errorf("AM environment lacks %s=/opt/x#x", container.EnvNodeLocalLinks)
+	}
+
 	// A resource the launch context cannot express is an error, not a broken submission.
-	_, err := c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}})
+	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}})
 	if err == nil {
 		t.Error("bad resource URL: no error")
 	}

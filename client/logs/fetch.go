@@ -248,7 +248,7 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 	}
 	if !yarn.IsTerminal(state) {
 		res.Source = SourceNodeManagers
-		seen, err := f.fetchLive(ctx, app, fl, res, fn)
+		seen, failed, err := f.fetchLive(ctx, app, fl, res, fn)
 		if err != nil || res.Files > 0 {
 			return res, err
 		}
@@ -257,7 +257,11 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 			rep, state = rep2, rep2.GetYarnApplicationState()
 			res.State = state.String()
 		} else {
-			return res, &NoLogsError{App: app.String(), State: res.State, Looked: res.Looked, Reason: liveReason(state, seen, opts)}
+			reason := liveReason(state, seen, opts)
+			if failed > 0 {
+				reason = fmt.Sprintf("%d log file(s) could not be read from the NodeManagers (see the warnings)", failed)
+			}
+			return res, &NoLogsError{App: app.String(), State: res.State, Looked: res.Looked, Reason: reason}
 		}
 	}
 	res.Source = SourceAggregated
@@ -421,10 +425,11 @@ func (f *Fetcher) discover(ctx context.Context, app yarn.ApplicationID, res *Res
 }
 
 // fetchLive reads the logs of a running application from the NodeManagers.
-// It returns the ids of all containers found (before filtering).
-func (f *Fetcher) fetchLive(ctx context.Context, app yarn.ApplicationID, fl *filter, res *Result, fn func(*LogFile) error) (map[string]bool, error) {
+// It returns the ids of all containers found (before filtering) and how many
+// containers or files could not be read.
+func (f *Fetcher) fetchLive(ctx context.Context, app yarn.ApplicationID, fl *filter, res *Result, fn func(*LogFile) error) (seen map[string]bool, failed int, err error) {
 	cs := f.discover(ctx, app, res)
-	seen := map[string]bool{}
+	seen = map[string]bool{}
 	nm := f.nm()
 	for _, lc := range cs {
 		seen[lc.id.String()] = true
@@ -435,7 +440,11 @@ func (f *Fetcher) fetchLive(ctx context.Context, app yarn.ApplicationID, fl *fil
 		if !lc.listed {
 			files, node, err := nm.LogFiles(ctx, lc.web, lc.id.String())
 			if err != nil {
+				if ctx.Err() != nil {
+					return seen, failed, ctx.Err()
+				}
 				f.warn("%v", err)
+				failed++
 				continue
 			}
 			if node != "" {
@@ -452,34 +461,39 @@ func (f *Fetcher) fetchLive(ctx context.Context, app yarn.ApplicationID, fl *fil
 			if !fl.file(name) {
 				continue
 			}
-			if err := f.readLive(ctx, nm, lc, name, res, fn); err != nil {
-				return seen, err
+			ok, err := f.readLive(ctx, nm, lc, name, res, fn)
+			if err != nil {
+				return seen, failed, err
+			}
+			if !ok {
+				failed++
 			}
 		}
 	}
-	return seen, nil
+	return seen, failed, nil
 }
 
-// readLive hands one NodeManager log file to fn.
-func (f *Fetcher) readLive(ctx context.Context, nm *NMClient, lc *liveContainer, name string, res *Result, fn func(*LogFile) error) error {
+// readLive hands one NodeManager log file to fn. It reports false when the
+// file could not be read (after a warning); errors are fn's or ctx's.
+func (f *Fetcher) readLive(ctx context.Context, nm *NMClient, lc *liveContainer, name string, res *Result, fn func(*LogFile) error) (bool, error) {
 	l, err := nm.OpenLog(ctx, lc.web, lc.id.String(), name, 0)
 	if errors.Is(err, ErrGone) {
 		f.warn("%s is gone from NodeManager %s (it may have just finished): %v", lc.id, lc.web, err)
-		return nil
+		return false, nil
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return err
+			return false, ctx.Err()
 		}
 		f.warn("%v", err)
-		return nil
+		return false, nil
 	}
 	defer l.Close()
 	res.Files++
 	if err := fn(&LogFile{Container: lc.id.String(), Node: lc.node, Name: name, Length: l.Length, Content: l.Content}); err != nil {
-		return err
+		return true, err
 	}
-	return nil
+	return true, nil
 }
 
 // containerLess orders containers by attempt, then number.

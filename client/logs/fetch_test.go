@@ -418,3 +418,28 @@ func TestNodeFromFileName(t *testing.T) {
 		}
 	}
 }
+
+func TestFetchRunningUnreachableNM(t *testing.T) {
+	srv := httptestClosedURL(t)
+	id, _ := yarn.ParseContainerID(cid(1))
+	rm := &fakeRM{user: "alice", states: []yarnpb.YarnApplicationStateProto{yarnpb.YarnApplicationStateProto_RUNNING},
+		containers: []*yarnpb.ContainerReportProto{{ContainerId: id.Proto(), NodeHttpAddress: proto.String(srv)}}}
+	var warnings []string
+	f := &Fetcher{RM: rm, Conf: testConf(t, t.TempDir()), MaxNodeScan: -1, Warn: func(m string) { warnings = append(warnings, m) }}
+	_, _, err := collect(t, f, Options{})
+	var nl *NoLogsError
+	if !errors.As(err, &nl) || !strings.Contains(err.Error(), "could not be read from the NodeManagers") || !strings.Contains(err.Error(), "NodeManager "+srv) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(warnings) < 2 {
+		t.Errorf("warnings %v", warnings)
+	}
+}
+
+// httptestClosedURL returns the URL of a server that is no longer there.
+func httptestClosedURL(t *testing.T) string {
+	t.Helper()
+	_, srv := startNM(t, "gone:1")
+	srv.Close()
+	return srv.URL
+}

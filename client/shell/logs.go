@@ -39,7 +39,7 @@ func (s *Session) printLogs(ctx context.Context, id string) bool {
 		return false
 	}
 	if e.LogURL == "" {
-		fmt.Fprintf(s.cfg.Err, "logs: executor %s has no logs yet (it is %s)\n", id, e.State)
+		fmt.Fprintf(s.cfg.Err, "logs: executor %s has no log URL (it is %s; local-mode executors keep no log files: --verbose shows their output)\n", id, e.State)
 		return false
 	}
 	ok := true

@@ -269,13 +269,13 @@ func (s *Session) WaitForExecutors(ctx context.Context, n int) error {
 			}
 			if nLive == n && nReady == n {
 				if said {
-					fmt.Fprintf(s.cfg.Err, "%d executors ready (%v)\n", n, time.Since(start).Round(100*time.Millisecond))
+					fmt.Fprintf(s.cfg.Err, "%s ready (%v)\n", executors(n), time.Since(start).Round(100*time.Millisecond))
 				}
 				return nil
 			}
 		}
 		if !said {
-			fmt.Fprintf(s.cfg.Err, "waiting for %d executors...\n", n)
+			fmt.Fprintf(s.cfg.Err, "waiting for %s...\n", executors(n))
 			said = true
 		}
 		select {
@@ -330,6 +330,14 @@ func (s *Session) printExecutors(ctx context.Context) bool {
 	_ = tw.Flush()
 	_, _ = s.cfg.Out.Write(buf.Bytes())
 	return true
+}
+
+// executors is "1 executor", "2 executors", ...
+func executors(n int) string {
+	if n == 1 {
+		return "1 executor"
+	}
+	return strconv.Itoa(n) + " executors"
 }
 
 func orDash(s string) string {

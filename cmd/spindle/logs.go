@@ -151,10 +151,11 @@ func (p *logPrinter) chunk(c *logs.Chunk) error {
 		}
 	}
 	if c.Skipped > 0 {
+		nl := ""
 		if !p.lastNL {
-			io.WriteString(p.w, "\n")
+			nl = "\n"
 		}
-		if _, err := fmt.Fprintf(p.w, "[... %d bytes skipped ...]\n", c.Skipped); err != nil {
+		if _, err := fmt.Fprintf(p.w, "%s[... %d bytes skipped ...]\n", nl, c.Skipped); err != nil {
 			return err
 		}
 		p.lastNL = true

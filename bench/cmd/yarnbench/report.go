@@ -221,7 +221,7 @@ func report(rs []result, setup string) string {
 	row("6", "repeat submission: start → client exit", rep, mTotal())
 
 	sb.WriteString("\n## Runs\n\n")
-	sb.WriteString("| tool | scenario | N | ok/runs | median total | min–max total | median submit | AM peak RSS | AM CPU | client CPU | executors run |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| tool | scenario | N | ok/runs | median total | min–max total | median submit | AM peak RSS | AM CPU | client CPU | executors run | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	type key struct {
 		tool, scen string
 		n          int
@@ -262,9 +262,10 @@ func report(rs []result, setup string) string {
 		if len(execs) > 0 {
 			ex = strings.Join(execs, ", ")
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s |\n", k.tool, k.scen, k.n, len(ok), total,
+		fmt.Fprintf(&sb, "| %s | %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s |\n", k.tool, k.scen, k.n, len(ok), total,
 			measure(rs, c, mTotal()).format("s"), rangeS, measure(rs, c, mSubmit()).format("s"),
-			measure(rs, c, mAMRSS()).format("MB"), measure(rs, c, mAMCPU()).format("ms"), measure(rs, c, mClientCPU()).format("ms"), ex)
+			measure(rs, c, mAMRSS()).format("MB"), measure(rs, c, mAMCPU()).format("ms"), measure(rs, c, mClientCPU()).format("ms"), ex,
+			loadRange(rs, k.tool, k.scen, k.n))
 	}
 	var failed []string
 	for _, r := range rs {
@@ -312,4 +313,22 @@ func fmtBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// loadRange is the span of the machine's load average over a cell's runs.
+func loadRange(rs []result, tool, scen string, n int) string {
+	lo, hi := -1.0, 0.0
+	for _, r := range rs {
+		if r.Warmup || r.Tool != tool || r.Scenario != scen || r.N != n {
+			continue
+		}
+		if lo < 0 || r.Load < lo {
+			lo = r.Load
+		}
+		hi = max(hi, r.Load)
+	}
+	if lo < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f–%.1f", lo, hi)
 }
