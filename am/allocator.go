@@ -136,12 +136,13 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 		a.asked = -1
 	}
 	resp := res.Response
+	// Completions first: a slot they free can take a container allocated in the same response.
+	for _, st := range resp.GetCompletedContainerStatuses() {
+		a.completed(st)
+	}
 	for _, c := range resp.GetAllocatedContainers() {
 		a.asked = max(0, a.asked-1)
 		a.allocated(ctx, c)
-	}
-	for _, st := range resp.GetCompletedContainerStatuses() {
-		a.completed(st)
 	}
 	if res.Shutdown || res.Resync {
 		return errRMShutdown

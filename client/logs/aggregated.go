@@ -124,6 +124,7 @@ func ReadAggregated(r io.ReaderAt, size int64, fn func(*LogFile) error) (*Aggreg
 // the reader unchanged.
 type stoppedError struct{ err error }
 
+// Error returns the callback's message.
 func (s stoppedError) Error() string { return s.err.Error() }
 
 // readContainerValue splits one container's value into its log files.

@@ -467,6 +467,7 @@ type stallReader struct {
 	stall time.Duration
 }
 
+// Read reads from the response, restarting the stall timer around it.
 func (s *stallReader) Read(p []byte) (int, error) {
 	s.timer.Reset(s.stall)
 	n, err := s.r.Read(p)

@@ -340,6 +340,7 @@ type exactReader struct {
 	what string // what is read, for the error ("" = a block)
 }
 
+// Read reads up to the remaining count.
 func (e *exactReader) Read(p []byte) (int, error) {
 	if e.left <= 0 {
 		return 0, io.EOF
@@ -371,6 +372,7 @@ type zlibStreams struct {
 	err error
 }
 
+// Read decompresses, moving on to the next zlib stream at the end of one.
 func (s *zlibStreams) Read(p []byte) (int, error) {
 	for s.err == nil {
 		if s.z == nil {
@@ -463,6 +465,7 @@ type chunkReader struct {
 	err    error
 }
 
+// Read reads the value's bytes across chunks.
 func (c *chunkReader) Read(p []byte) (int, error) {
 	for c.remain == 0 {
 		if err := c.next(); err != nil {
