@@ -281,7 +281,7 @@ func DetectFormat(r io.ReaderAt, size int64, appID string) (Format, error) {
 	if err != nil {
 		return FormatUnknown, fmt.Errorf("read the file header: %w", err)
 	}
-	if len(head) >= magicLen && bytes.Equal(head[:magicLen], bcfileMagic) {
+	if len(head) >= magicLen && string(head[:magicLen]) == bcfileMagic {
 		return FormatTFile, nil
 	}
 	sum := sha256.Sum256([]byte(appID))

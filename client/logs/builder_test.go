@@ -97,7 +97,7 @@ func (tb tfBuilder) build(recs []kv) []byte {
 		codec = codecNone
 	}
 	var file bytes.Buffer
-	file.Write(bcfileMagic)
+	file.WriteString(bcfileMagic)
 	type blk struct{ off, comp, raw, n int }
 	var blocks []blk
 	var lastKeys [][]byte
@@ -192,7 +192,7 @@ func (tb tfBuilder) build(recs []kv) []byte {
 	binary.BigEndian.PutUint64(tr[:8], uint64(metaOff))
 	binary.BigEndian.PutUint16(tr[8:], 1)
 	file.Write(tr[:])
-	file.Write(bcfileMagic)
+	file.WriteString(bcfileMagic)
 	return file.Bytes()
 }
 

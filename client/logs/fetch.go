@@ -233,7 +233,7 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 		}
 		err := f.fetchAggregated(ctx, app, owner, fl, res, fn)
 		var nl *NoLogsError
-		if errors.As(err, &nl) {
+		if errors.As(err, &nl) && nl.Reason == "" {
 			return res, &UnknownAppError{App: app.String(), Looked: res.Looked, Err: nf}
 		}
 		return res, err

@@ -322,6 +322,10 @@ func TestFetchUnknownApp(t *testing.T) {
 	if err != nil || len(got) != 5 || res.State != "" {
 		t.Fatalf("got %v %+v %v", got, res, err)
 	}
+	_, _, err = collect(t, f, Options{Owner: "bob", Files: []string{"nosuch"}})
+	if !errors.As(err, new(*NoLogsError)) || !strings.Contains(err.Error(), "no log file matches") {
+		t.Fatalf("no match: %v", err)
+	}
 }
 
 func TestFetchEndsWhileListing(t *testing.T) {
@@ -442,4 +446,15 @@ func httptestClosedURL(t *testing.T) string {
 	_, srv := startNM(t, "gone:1")
 	srv.Close()
 	return srv.URL
+}
+
+func TestOpenHDFSErrors(t *testing.T) {
+	conf := hadoopconf.NewDefault(hadoopconf.Options{User: "alice", LookupEnv: func(string) (string, bool) { return "", false }})
+	if _, err := OpenFS(ctxT(t), conf, &url.URL{Scheme: "hdfs", Host: "127.0.0.1:1", Path: "/logs"}); err == nil || !strings.Contains(err.Error(), "connect to HDFS NameNode(s) 127.0.0.1:1") {
+		t.Errorf("unreachable NameNode: %v", err)
+	}
+	conf.Set("hadoop.security.authentication", "kerberos")
+	if _, err := OpenFS(ctxT(t), conf, &url.URL{Scheme: "hdfs", Host: "nn:8020", Path: "/logs"}); err == nil || !strings.Contains(err.Error(), "Kerberos") {
+		t.Errorf("kerberos: %v", err)
+	}
 }

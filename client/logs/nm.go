@@ -460,17 +460,18 @@ func parseLogHeader(br *bufio.Reader) (fileLen int64, err error) {
 }
 
 // stallReader cancels the request (through timer) when a Read waits longer
-// than stall.
+// than stall. Only the time inside Read counts: a reader that is slow to ask
+// for more (say, output piped to a paused pager) does not time out.
 type stallReader struct {
 	r     io.Reader
 	timer *time.Timer
 	stall time.Duration
 }
 
-// Read reads from the response, restarting the stall timer around it.
+// Read reads from the response with the stall timer running.
 func (s *stallReader) Read(p []byte) (int, error) {
 	s.timer.Reset(s.stall)
 	n, err := s.r.Read(p)
-	s.timer.Reset(s.stall)
+	s.timer.Stop()
 	return n, err
 }

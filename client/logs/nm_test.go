@@ -326,3 +326,28 @@ func TestNMBaseURL(t *testing.T) {
 		t.Error("empty address accepted")
 	}
 }
+
+func TestNMSlowConsumerDoesNotTimeOut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "Container: c on n\nLogLength:10\nLogContents:\nhello")
+		w.(http.Flusher).Flush()
+		time.Sleep(100 * time.Millisecond)
+		io.WriteString(w, "world")
+	}))
+	defer srv.Close()
+	c := &NMClient{StallTimeout: 300 * time.Millisecond}
+	l, err := c.OpenLog(ctxT(t), srv.URL, "container_1_0001_01_000001", "stdout", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	first := make([]byte, 5)
+	if _, err := io.ReadFull(l.Content, first); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the consumer dawdles, well past the stall timeout
+	rest, err := io.ReadAll(l.Content)
+	if err != nil || string(first)+string(rest) != "helloworld" {
+		t.Fatalf("read %q%q, %v", first, rest, err)
+	}
+}

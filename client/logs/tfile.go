@@ -38,10 +38,7 @@ import (
 // VInt length followed by that many UTF-8 bytes.
 
 // bcfileMagic starts and ends every BCFile.
-var bcfileMagic = []byte{
-	0xd1, 0x11, 0xd3, 0x68, 0x91, 0xb5, 0xd7, 0xb6,
-	0x39, 0xdf, 0x41, 0x40, 0x92, 0xba, 0xe1, 0x50,
-}
+const bcfileMagic = "\xd1\x11\xd3\x68\x91\xb5\xd7\xb6\x39\xdf\x41\x40\x92\xba\xe1\x50"
 
 // Sizes of the fixed parts and limits on what a well-formed file holds.
 const (
@@ -71,9 +68,15 @@ const (
 // the BCFile magic number, i.e. is not a TFile at all.
 var ErrNotTFile = errors.New("not a TFile (no BCFile magic number)")
 
-// corrupt builds an error describing malformed TFile data.
+// ErrCorrupt is matched (errors.Is) by errors for malformed TFile or
+// aggregated log data.
+var ErrCorrupt = errors.New(errCorruptIntro)
+
+// corrupt builds an error describing malformed TFile data; the description
+// of an inner corruption error in args is not repeated.
 func corrupt(format string, args ...any) error {
-	return fmt.Errorf("%s: %s", errCorruptIntro, fmt.Sprintf(format, args...))
+	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), errCorruptIntro+": ", "")
+	return fmt.Errorf("%w: %s", ErrCorrupt, msg)
 }
 
 // region is where a block lies in the file.
@@ -104,7 +107,7 @@ type tfile struct {
 func openTFile(r io.ReaderAt, size int64) (*tfile, error) {
 	if size < minTFileSize {
 		if size >= magicLen {
-			if head, err := readAt(r, 0, magicLen); err == nil && !bytes.Equal(head, bcfileMagic) {
+			if head, err := readAt(r, 0, magicLen); err == nil && string(head) != bcfileMagic {
 				return nil, ErrNotTFile
 			}
 		}
@@ -114,14 +117,14 @@ func openTFile(r io.ReaderAt, size int64) (*tfile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the TFile header: %w", err)
 	}
-	if !bytes.Equal(head, bcfileMagic) {
+	if string(head) != bcfileMagic {
 		return nil, ErrNotTFile
 	}
 	tail, err := readAt(r, size-trailerLen, trailerLen)
 	if err != nil {
 		return nil, fmt.Errorf("read the TFile trailer: %w", err)
 	}
-	if !bytes.Equal(tail[12:], bcfileMagic) {
+	if string(tail[12:]) != bcfileMagic {
 		return nil, corrupt("no BCFile magic number at the end (the file may be incomplete, still being written)")
 	}
 	metaOff := int64(binary.BigEndian.Uint64(tail[:8]))

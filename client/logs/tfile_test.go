@@ -317,7 +317,7 @@ func utf(s string) []byte {
 // rawBlockFile builds a TFile (codec none) whose single data block is raw.
 func rawBlockFile(raw []byte) []byte {
 	var file bytes.Buffer
-	file.Write(bcfileMagic)
+	file.WriteString(bcfileMagic)
 	file.Write(raw)
 	var di bytes.Buffer
 	putString(&di, codecNone)
@@ -335,7 +335,7 @@ func withMeta(t *testing.T, name string, content []byte) []byte {
 	metas := map[string][]byte{metaDataIndex: di.Bytes(), metaTFileMeta: {0, 1, 0, 0, 0, 0}}
 	metas[name] = content
 	var file bytes.Buffer
-	file.Write(bcfileMagic)
+	file.WriteString(bcfileMagic)
 	return appendMetas(file, metas)
 }
 
@@ -365,7 +365,7 @@ func appendMetas(file bytes.Buffer, metas map[string][]byte) []byte {
 	binary.BigEndian.PutUint64(tr[:8], uint64(metaOff))
 	binary.BigEndian.PutUint16(tr[8:], 1)
 	file.Write(tr[:])
-	file.Write(bcfileMagic)
+	file.WriteString(bcfileMagic)
 	return file.Bytes()
 }
 
@@ -460,4 +460,14 @@ func FuzzRecords(f *testing.F) {
 			return err
 		})
 	})
+}
+
+func TestCorruptErrorsSayItOnce(t *testing.T) {
+	data := tfBuilder{}.build(aggLog("erin", sampleContainers("1_0001")...))
+	metaOff := int(binary.BigEndian.Uint64(data[len(data)-trailerLen:]))
+	data[metaOff+1] = 0x7f // first meta name: length far past the index
+	_, err := ReadAggregated(bytes.NewReader(data), int64(len(data)), func(*LogFile) error { return nil })
+	if !errors.Is(err, ErrCorrupt) || strings.Count(err.Error(), "corrupt TFile") != 1 {
+		t.Errorf("err = %v", err)
+	}
 }

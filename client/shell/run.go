@@ -39,6 +39,9 @@ type RunOptions struct {
 type Outcome struct {
 	// Commands is how many lines ran something; Failed how many of them failed.
 	Commands, Failed int
+	// StartErr is set when the executors asked for were not all ready at the
+	// start; the session went on with those that were.
+	StartErr error
 	// Interrupted is set when ctx ended the session (a signal).
 	Interrupted bool
 	// Lost is set when the session ended because the application is ending or its
@@ -87,9 +90,11 @@ func (s *Session) Run(ctx context.Context, in Input, opts RunOptions) Outcome {
 	}()
 
 	reason := "end of input"
+	var startErr error
 	if opts.Executors > 0 {
 		if err := s.WaitForExecutors(sctx, opts.Executors); err != nil && sctx.Err() == nil {
 			fmt.Fprintf(s.cfg.Err, "%v\n", err)
+			startErr = err
 		}
 	}
 	for sctx.Err() == nil {
@@ -113,7 +118,7 @@ func (s *Session) Run(ctx context.Context, in Input, opts RunOptions) Outcome {
 	endSession(nil)
 	wg.Wait()
 
-	out := Outcome{Commands: s.commands, Failed: s.failed}
+	out := Outcome{Commands: s.commands, Failed: s.failed, StartErr: startErr}
 	var lost *LostError
 	switch {
 	case errors.As(cause, &lost):

@@ -38,6 +38,21 @@ func cmdAgent(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("find the working directory: %w", err)
 	}
-	return agent.Run(ctx, sdk, agent.Config{ExecutorID: cenv.ExecutorID, Host: host,
-		Runner: agent.ShellRunner(dir, 0), Log: env.log})
+	sh := &agent.Shell{Dir: dir}
+	// When the container is stopped, YARN gives it a moment before SIGKILL: kill
+	// what commands left in the background first, as the container's end would not.
+	stopped := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		sh.KillLeftovers()
+		close(stopped)
+	}()
+	err = agent.Run(ctx, sdk, agent.Config{ExecutorID: cenv.ExecutorID, Host: host, Runner: sh.Run, Log: env.log})
+	if ctx.Err() != nil {
+		<-stopped
+	}
+	if n := sh.KillLeftovers(); n > 0 {
+		env.log.Infof("killed %d process groups that commands left running", n)
+	}
+	return err
 }

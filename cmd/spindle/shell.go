@@ -33,8 +33,9 @@ type shellFlags struct {
 // process (client mode) and whose executors each run `spindle agent`.
 //
 // The session ends normally with Ctrl-D, :quit or the end of a piped input; the
-// application then ends SUCCEEDED, and the exit code is 1 if any command failed
-// (0 otherwise), so that scripts can check it. Ctrl-C interrupts the running
+// application then ends SUCCEEDED (the session did what it was asked), and the
+// exit code is 1 if any command failed or the executors were not all ready at
+// the start (0 otherwise), so that scripts can check it. Ctrl-C interrupts the running
 // command only; SIGTERM, SIGHUP, or SIGINT while no command runs end the session
 // as interrupted (the application ends FAILED, exit code 130).
 func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
@@ -234,8 +235,13 @@ func runShellSession(ctx context.Context, env *cliEnv, sdk *container.Client, ex
 	return s.Run(ctx, in, shell.RunOptions{Executors: executors, HeartbeatInterval: heartbeat, Log: env.log})
 }
 
-// shellExit is the exit code of a session that ended normally: 1 when a command failed.
+// shellExit is the exit code of a session that ended normally: 1 when a command
+// failed or the executors were not all ready at the start.
 func shellExit(env *cliEnv, out shell.Outcome) error {
+	if out.StartErr != nil {
+		env.log.Warnf("the session started without all its executors: %v", out.StartErr)
+		return exitError{code: 1}
+	}
 	if out.Failed > 0 {
 		env.log.Warnf("%d of %d commands failed", out.Failed, out.Commands)
 		return exitError{code: 1}

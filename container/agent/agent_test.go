@@ -97,6 +97,39 @@ func TestShellRunnerInterruptKillsTheProcessGroup(t *testing.T) {
 	}
 }
 
+func TestKillLeftovers(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	sh := &Shell{}
+	res := sh.Run(context.Background(), "sleep 30 >/dev/null 2>&1 & echo $! > "+pidFile)
+	if res.ExitCode != 0 {
+		t.Fatalf("%+v", res)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dead(pid) {
+		t.Fatal("the background sleep is not running")
+	}
+	if n := sh.KillLeftovers(); n != 1 {
+		t.Errorf("KillLeftovers() = %d, want 1", n)
+	}
+	for deadline := time.Now().Add(2 * time.Second); !dead(pid) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !dead(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the background sleep (pid %d) survived", pid)
+	}
+	if n := sh.KillLeftovers(); n != 0 {
+		t.Errorf("second KillLeftovers() = %d, want 0", n)
+	}
+}
+
 func TestEncodeOutputFitsAValue(t *testing.T) {
 	out := &Output{Executor: "1", Host: "h", Output: strings.Repeat("\x01é", 600<<10)}
 	b, err := encodeOutput(out)
