@@ -33,6 +33,10 @@ type RunOptions struct {
 	LostAfter time.Duration
 	// Log receives heartbeat problems (nil: nothing).
 	Log logrus.FieldLogger
+	// AppEnded, when set, is asked whenever the ApplicationMaster does not answer
+	// a heartbeat (the cluster may know that the application has ended); a non-nil
+	// error ends the session at once.
+	AppEnded func(ctx context.Context) error
 }
 
 // Outcome is how a session ended.
@@ -86,7 +90,7 @@ func (s *Session) Run(ctx context.Context, in Input, opts RunOptions) Outcome {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.monitor(sctx, endSession, interval, lostAfter, log)
+		s.monitor(sctx, endSession, interval, lostAfter, opts.AppEnded, log)
 	}()
 
 	reason := "end of input"
@@ -141,7 +145,7 @@ func (s *Session) Run(ctx context.Context, in Input, opts RunOptions) Outcome {
 // monitor sends heartbeats and watches the application until ctx ends; it ends
 // the session when the application is finishing or the ApplicationMaster has
 // not answered for lostAfter.
-func (s *Session) monitor(ctx context.Context, endSession context.CancelCauseFunc, interval, lostAfter time.Duration, log logrus.FieldLogger) {
+func (s *Session) monitor(ctx context.Context, endSession context.CancelCauseFunc, interval, lostAfter time.Duration, appEnded func(context.Context) error, log logrus.FieldLogger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var failingSince time.Time
@@ -171,6 +175,15 @@ func (s *Session) monitor(ctx context.Context, endSession context.CancelCauseFun
 				failingSince = time.Now()
 			}
 			log.WithError(err).Debug("shell heartbeat failed")
+			if appEnded != nil {
+				actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				ended := appEnded(actx)
+				cancel()
+				if ended != nil && ctx.Err() == nil {
+					endSession(&LostError{Reason: ended.Error()})
+					return
+				}
+			}
 			if time.Since(failingSince) >= lostAfter {
 				endSession(&LostError{Reason: fmt.Sprintf("the ApplicationMaster has not answered for %v: %v", lostAfter, err)})
 				return

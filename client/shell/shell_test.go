@@ -574,3 +574,19 @@ func TestOutputJSONRoundTrip(t *testing.T) {
 		t.Errorf("command JSON %s", got)
 	}
 }
+
+func TestRunEndsAtOnceWhenTheClusterSaysTheApplicationEnded(t *testing.T) {
+	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: "application_1_0001", AMURL: "http://127.0.0.1:1", Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSession(sdk, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	o := s.Run(ctx, NewScriptInput(blockingReader{}), RunOptions{HeartbeatInterval: 50 * time.Millisecond, LostAfter: time.Hour,
+		AppEnded: func(context.Context) error { return fmt.Errorf("application_1_0001 ended KILLED/KILLED") }})
+	if o.Lost == nil || !strings.Contains(o.Lost.Error(), "KILLED") || time.Since(start) > 5*time.Second {
+		t.Errorf("outcome %+v after %v", o, time.Since(start))
+	}
+}

@@ -137,7 +137,14 @@ func shellYARN(ctx context.Context, env *cliEnv, opts *client.Options, conf *had
 		return fmt.Errorf("connect to the ApplicationMaster of %s: %w", app.ID, err)
 	}
 	interval := min(max(opts.DriverTimeout/6, time.Second), 10*time.Second)
-	out := runShellSession(ctx, env, sdk, opts.NumExecutors, interval, sf, setInterrupt)
+	appEnded := func(ctx context.Context) error {
+		r, err := cl.Report(ctx, app.ID)
+		if err != nil || !r.Terminal() {
+			return nil
+		}
+		return fmt.Errorf("%s ended %s/%s", app.ID, r.State, r.FinalStatus)
+	}
+	out := runShellSession(ctx, env, sdk, shell.RunOptions{Executors: opts.NumExecutors, HeartbeatInterval: interval, AppEnded: appEnded}, sf, setInterrupt)
 	switch {
 	case out.Interrupted && out.FinishErr != nil:
 		return finishFollow(ctx, env, cl, app, rep, ctx.Err()) // kills it
@@ -189,7 +196,7 @@ func shellLocal(ctx context.Context, env *cliEnv, opts *client.Options, sf shell
 		_ = lc.Wait()
 		return err
 	}
-	out := runShellSession(ctx, env, sdk, n, time.Second, sf, setInterrupt)
+	out := runShellSession(ctx, env, sdk, shell.RunOptions{Executors: n, HeartbeatInterval: time.Second}, sf, setInterrupt)
 	if out.FinishErr != nil || out.Lost != nil {
 		lc.Finish(out.ExitCode, out.Diagnostics)
 	}
@@ -205,7 +212,7 @@ func shellLocal(ctx context.Context, env *cliEnv, opts *client.Options, sf shell
 
 // runShellSession runs the session with the terminal or, when stdin or stdout
 // is not one, with the lines of stdin.
-func runShellSession(ctx context.Context, env *cliEnv, sdk *container.Client, executors int, heartbeat time.Duration, sf shellFlags, setInterrupt func(func() bool)) shell.Outcome {
+func runShellSession(ctx context.Context, env *cliEnv, sdk *container.Client, ro shell.RunOptions, sf shellFlags, setInterrupt func(func() bool)) shell.Outcome {
 	cfg := shell.Config{Out: env.stdout, Err: env.stderr, CommandTimeout: sf.commandTimeout, ReadyTimeout: sf.readyTimeout}
 	var in shell.Input = shell.NewScriptInput(os.Stdin)
 	var term *shell.Terminal
@@ -232,7 +239,8 @@ func runShellSession(ctx context.Context, env *cliEnv, sdk *container.Client, ex
 		term.OnInterrupt(s.Interrupt)
 		fmt.Fprintf(term, "spindle shell on %s: commands run on every executor. :help lists the session's commands; Ctrl-D ends it.\n", sdk.Env().AppID)
 	}
-	return s.Run(ctx, in, shell.RunOptions{Executors: executors, HeartbeatInterval: heartbeat, Log: env.log})
+	ro.Log = env.log
+	return s.Run(ctx, in, ro)
 }
 
 // shellExit is the exit code of a session that ended normally: 1 when a command

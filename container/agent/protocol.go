@@ -12,9 +12,14 @@
 //	shell/out/<seq>/<executor> Output: how command seq ended on that executor
 //
 // The driver stores shell/cmd/<seq> before it raises shell/seq to seq, and it names
-// the executors a command is for explicitly: only executors whose ready key it saw
-// before it issued the command. An agent reads shell/seq once when it starts, so
-// from then on it sees every command in order and never misses one that names it.
+// the executors a command is for explicitly: only running executors whose ready
+// key it saw before it issued the command. An agent reads shell/seq once when it
+// starts and announces From = that + 1, so from then on it sees every command in
+// order and never misses one that names it; a command issued while it was starting
+// does not name it, so nobody waits for it to answer. Once every executor named
+// has answered (or is lost), the driver deletes the command's keys; an agent that
+// waits for a command number at most shell/seq whose key is absent knows it was
+// withdrawn and moves on.
 package agent
 
 import (
