@@ -11,7 +11,7 @@
 //   - hdfs:// — HDFS through github.com/colinmarc/hdfs/v2, with SIMPLE
 //     authentication.
 //
-// Layout (CONTRACT.md): per-application files go to
+// Layout: per-application files go to
 // <home>/.spindle/staging/<appId>/ (directory 0700, files 0644, see
 // StagingDir), and the spindle binary to a content-addressed cache
 // <home>/.spindle/cache/<sha256>/<name> shared by submissions (see CacheRoot
