@@ -141,7 +141,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	trackingURL := m.amURL + "/"
-	port, _ := strconv.Atoi(m.amURL[len("http://"+host)+1:])
+	u, err := url.Parse(m.amURL)
+	if err != nil {
+		return fmt.Errorf("AM API address %q: %w", m.amURL, err)
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return fmt.Errorf("AM API address %q: %w", m.amURL, err)
+	}
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	reg, err := sched.Register(rctx, host, int32(port), trackingURL)
 	cancel()

@@ -416,55 +416,68 @@ func (b *bench) prepareDS() error {
 // spindleJob is `spindle submit` in cluster mode with the scenario's sizes.
 func (b *bench) spindleJob(bin, scenario string, n int, extra ...string) []string {
 	argv := []string{bin, "submit", "--master", "yarn", "--deploy-mode", "cluster", "--queue", b.cfg.queue,
-		"--name", "yarnbench-" + scenario, "--num-executors", strconv.Itoa(n),
+		"--name", appName(scenario), "--num-executors", strconv.Itoa(n),
 		"--executor-memory", fmt.Sprintf("%dm", b.cfg.execMB), "--driver-memory", fmt.Sprintf("%dm", b.cfg.amMB)}
 	return append(argv, extra...)
 }
 
+// appName is the YARN application name of a scenario's runs.
+func appName(scenario string) string { return "yarnbench-" + scenario }
+
 // dsJob is DistributedShell's client with the scenario's sizes.
 func (b *bench) dsJob(scenario string, n int, extra ...string) []string {
-	argv := []string{b.yarn, "jar", b.dsJar, "-jar", b.dsJar, "-appname", "yarnbench-" + scenario, "-queue", b.cfg.queue,
+	argv := []string{b.yarn, "jar", b.dsJar, "-jar", b.dsJar, "-appname", appName(scenario), "-queue", b.cfg.queue,
 		"-num_containers", strconv.Itoa(n), "-container_memory", strconv.Itoa(b.cfg.execMB),
 		"-master_memory", strconv.Itoa(b.cfg.amMB)}
 	return append(argv, extra...)
 }
 
 // dsStaging is where DistributedShell's client copies its files on a local
-// default filesystem: $HOME/DistributedShell/<appId>.
-func (b *bench) dsStaging(appID string) string {
+// default filesystem: $HOME/<application name>/<appId>.
+func (b *bench) dsStaging(appName, appID string) string {
 	home, err := os.UserHomeDir()
 	if err != nil || !b.localFS {
 		return ""
 	}
-	return filepath.Join(home, "DistributedShell", appID)
+	return filepath.Join(home, appName, appID)
 }
 
-// dsUploaded sums the files DistributedShell's client wrote (not their .crc
-// checksums).
-func (b *bench) dsUploaded(appID string) map[string]int64 {
-	dir := b.dsStaging(appID)
-	if dir == "" {
-		return nil
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	out := map[string]int64{}
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".crc") {
-			continue
+// dsUploaded returns the function summing the files DistributedShell's client
+// wrote for an application named appName (not their .crc checksums).
+func (b *bench) dsUploaded(appName string) func(appID string) map[string]int64 {
+	return func(appID string) map[string]int64 {
+		dir := b.dsStaging(appName, appID)
+		if dir == "" {
+			return nil
 		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			out[e.Name()] = fi.Size()
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return nil
 		}
+		out := map[string]int64{}
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".crc") {
+				continue
+			}
+			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
+				out[e.Name()] = fi.Size()
+			}
+		}
+		return out
 	}
-	return out
 }
 
-func (b *bench) dsCleanup(appID string) {
-	if dir := b.dsStaging(appID); dir != "" && anyAppIDRE.MatchString(filepath.Base(dir)) {
+// dsCleanup returns the function removing the staging directory of an
+// application named appName (DistributedShell leaves it behind), and its
+// parent once empty.
+func (b *bench) dsCleanup(appName string) func(appID string) {
+	return func(appID string) {
+		dir := b.dsStaging(appName, appID)
+		if dir == "" || !anyAppIDRE.MatchString(filepath.Base(dir)) {
+			return
+		}
 		_ = os.RemoveAll(dir)
+		_ = os.Remove(filepath.Dir(dir)) // fails while not empty
 	}
 }
 
@@ -498,7 +511,7 @@ func (b *bench) jobs() []job {
 						Argv: b.spindleJob(b.spindleUp, "upload", 1, "-v", b.app)}
 				}
 				return job{Tool: tool, Scenario: "upload", N: 1, Argv: b.dsJob("upload", 1, "-shell_script", b.app),
-					Uploaded: b.dsUploaded, Cleanup: b.dsCleanup}
+					Uploaded: b.dsUploaded(appName("upload")), Cleanup: b.dsCleanup(appName("upload"))}
 			})
 		}
 	}
@@ -510,7 +523,7 @@ func (b *bench) jobs() []job {
 					return job{Tool: tool, Scenario: "latency", N: 1, Marker: marker,
 						Argv: b.spindleJob(b.spindle, "latency", 1, "--executor-command", b.markScript+" "+marker)}
 				}
-				return job{Tool: tool, Scenario: "latency", N: 1, Marker: marker, Cleanup: b.dsCleanup,
+				return job{Tool: tool, Scenario: "latency", N: 1, Marker: marker, Cleanup: b.dsCleanup(appName("latency")),
 					Argv: b.dsJob("latency", 1, "-shell_command", b.markScript, "-shell_args", marker)}
 			})
 		}
@@ -523,7 +536,7 @@ func (b *bench) jobs() []job {
 						return job{Tool: tool, Scenario: "scale", N: n,
 							Argv: b.spindleJob(b.spindle, "scale", n, "--executor-command", "true")}
 					}
-					return job{Tool: tool, Scenario: "scale", N: n, Cleanup: b.dsCleanup,
+					return job{Tool: tool, Scenario: "scale", N: n, Cleanup: b.dsCleanup(appName("scale")),
 						Argv: b.dsJob("scale", n, "-shell_command", "true")}
 				})
 			}

@@ -62,7 +62,7 @@ func TestHasContainerID(t *testing.T) {
 func TestClientOutputPatterns(t *testing.T) {
 	for line, want := range map[string]string{
 		`time="22:07:22.256" level=info msg="submitted application_1795211786074_0011 to queue default in 202ms (cluster mode)"`: "application_1795211786074_0011",
-		`2026-11-20 22:10:04,967 INFO impl.YarnClientImpl: Submitted application application_1795211786074_0020`:              "application_1795211786074_0020",
+		`2026-11-20 22:10:04,967 INFO impl.YarnClientImpl: Submitted application application_1795211786074_0020`:                 "application_1795211786074_0020",
 	} {
 		m := submittedRE.FindStringSubmatch(line)
 		if m == nil || m[1] != want {
