@@ -117,7 +117,7 @@ func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, until func(
 			return last, ctx.Err()
 		case <-time.After(interval):
 		}
-		interval = min(interval*2, time.Second)
+		interval = min(interval*2, 500*time.Millisecond) // notice the end within half a second
 	}
 }
 

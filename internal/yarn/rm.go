@@ -14,7 +14,7 @@ import (
 
 // Submission and kill polling tuning.
 const (
-	submitPollMin   = 50 * time.Millisecond
+	submitPollMin   = 10 * time.Millisecond
 	submitPollMax   = 500 * time.Millisecond
 	maxResubmits    = 3
 	killPollMin     = 100 * time.Millisecond

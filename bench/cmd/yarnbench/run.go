@@ -24,10 +24,11 @@ const (
 	toolDS      = "dshell"
 )
 
-// Patterns in the clients' output. Spindle logs `submitted application_... to
-// queue ...` once submitApplication has returned; DistributedShell's
-// YarnClientImpl logs `Submitted application application_...` once its report
-// polling saw the application past SUBMITTED (that is, ACCEPTED).
+// Patterns in the clients' output. Both clients print their line once
+// submitApplication has returned and a report showed the application past
+// SUBMITTED, that is ACCEPTED: Spindle logs `submitted application_... to
+// queue ...`, DistributedShell's YarnClientImpl `Submitted application
+// application_...`.
 var (
 	submittedRE  = regexp.MustCompile(`(?i)\bsubmitted (?:application )?(application_\d+_\d+)`)
 	stagedRE     = regexp.MustCompile(`staged (\S+): ([a-z ]+), (\d+) bytes uploaded`)
