@@ -15,7 +15,6 @@ import (
 	"github.com/spindle-yarn/spindle/am"
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/client/shell"
-	"github.com/spindle-yarn/spindle/client/staging"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 )
@@ -107,23 +106,11 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 // the executors' command, run the session once the AM is up, follow it to the end.
 func shellYARN(ctx context.Context, env *cliEnv, opts *client.Options, conf *hadoopconf.Conf, sf shellFlags, setInterrupt func(func() bool)) error {
 	opts.ExecutorCommand = []string{"./" + client.BinaryLink, "agent"}
-	sub, err := client.Prepare(opts, os.Executable)
-	if err != nil {
-		return err
-	}
-	cl, err := client.Connect(conf)
+	cl, app, err := prepareAndSubmit(ctx, env, opts, conf)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	var progress staging.ProgressFunc
-	if opts.Verbose || staging.IsTerminal(env.stderr) {
-		progress = staging.NewProgress(env.stderr, opts.Verbose)
-	}
-	app, err := cl.Submit(ctx, sub, client.SubmitConfig{Log: env.log, Progress: progress})
-	if err != nil {
-		return err
-	}
 	env.log.Infof("submitted %s to queue %s: %d executors of %d MB", app.ID, opts.Queue, opts.NumExecutors, opts.ExecutorMemoryMB)
 	denv, rep, err := cl.WaitForAM(ctx, app, printReport(env))
 	if err != nil {

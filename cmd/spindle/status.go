@@ -11,6 +11,24 @@ import (
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
+// appCommand parses the flags and the single APPID argument of status and kill, and
+// connects to the cluster. The caller closes the Cluster.
+func appCommand(env *cliEnv, fs *pflag.FlagSet, usage string, args []string) (yarn.ApplicationID, *client.Cluster, error) {
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return yarn.ApplicationID{}, nil, err
+	}
+	id, err := appArg(fs, fs.Name())
+	if err != nil {
+		return yarn.ApplicationID{}, nil, err
+	}
+	cl, err := connectCluster(env)
+	return id, cl, err
+}
+
 // appArg parses the single APPID argument of status, kill and logs.
 func appArg(fs *pflag.FlagSet, name string) (yarn.ApplicationID, error) {
 	if fs.NArg() != 1 {
@@ -26,18 +44,7 @@ func appArg(fs *pflag.FlagSet, name string) (yarn.ApplicationID, error) {
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("status", pflag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle status [--json] APPID\n\nShows an application's state, final status, diagnostics and tracking URL.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	id, err := appArg(fs, "status")
-	if err != nil {
-		return err
-	}
-	cl, err := connectCluster(env)
+	id, cl, err := appCommand(env, fs, "Usage: spindle status [--json] APPID\n\nShows an application's state, final status, diagnostics and tracking URL.", args)
 	if err != nil {
 		return err
 	}
@@ -84,18 +91,7 @@ func printStatus(env *cliEnv, r *client.Report) {
 
 func cmdKill(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("kill", pflag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle kill APPID\n\nKills an application, waits until YARN reports it ended, and removes its staging directory.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	id, err := appArg(fs, "kill")
-	if err != nil {
-		return err
-	}
-	cl, err := connectCluster(env)
+	id, cl, err := appCommand(env, fs, "Usage: spindle kill APPID\n\nKills an application, waits until YARN reports it ended, and removes its staging directory.", args)
 	if err != nil {
 		return err
 	}

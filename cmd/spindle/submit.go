@@ -106,24 +106,12 @@ func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*
 
 // submitYARN submits to YARN and, unless --no-wait, follows the application to its end.
 func submitYARN(ctx context.Context, env *cliEnv, opts *client.Options, conf *hadoopconf.Conf) error {
-	sub, err := client.Prepare(opts, os.Executable)
-	if err != nil {
-		return err
-	}
-	cl, err := client.Connect(conf)
+	start := time.Now()
+	cl, app, err := prepareAndSubmit(ctx, env, opts, conf)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	var progress staging.ProgressFunc
-	if opts.Verbose || staging.IsTerminal(env.stderr) {
-		progress = staging.NewProgress(env.stderr, opts.Verbose)
-	}
-	start := time.Now()
-	app, err := cl.Submit(ctx, sub, client.SubmitConfig{Log: env.log, Progress: progress})
-	if err != nil {
-		return err
-	}
 	if opts.Verbose {
 		var total int64
 		for _, r := range app.Staged {
@@ -142,6 +130,29 @@ func submitYARN(ctx context.Context, env *cliEnv, opts *client.Options, conf *ha
 	}
 	rep, err := cl.Follow(ctx, app.ID, nil, printReport(env))
 	return finishFollow(ctx, env, cl, app, rep, err)
+}
+
+// prepareAndSubmit checks the submission locally, connects to the cluster and submits
+// it, showing upload progress on a terminal. The caller closes the returned Cluster.
+func prepareAndSubmit(ctx context.Context, env *cliEnv, opts *client.Options, conf *hadoopconf.Conf) (*client.Cluster, *client.Application, error) {
+	sub, err := client.Prepare(opts, os.Executable)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := client.Connect(conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	var progress staging.ProgressFunc
+	if opts.Verbose || staging.IsTerminal(env.stderr) {
+		progress = staging.NewProgress(env.stderr, opts.Verbose)
+	}
+	app, err := cl.Submit(ctx, sub, client.SubmitConfig{Log: env.log, Progress: progress})
+	if err != nil {
+		cl.Close()
+		return nil, nil, err
+	}
+	return cl, app, nil
 }
 
 // printReport returns the onChange callback that prints state changes.
