@@ -183,28 +183,16 @@ func (s *Session) collect(ctx context.Context, seq int, targets []container.Exec
 // awaitOutput waits for executor id's answer to command seq and sends it on
 // replies, retrying failed waits until ctx ends.
 func (s *Session) awaitOutput(ctx context.Context, seq int, id string, replies chan<- reply) {
-	for {
-		v, err := s.sdk.Wait(ctx, agent.OutputKey(seq, id))
-		if err == nil {
-			var o agent.Output
-			if err := json.Unmarshal(v, &o); err != nil {
-				replies <- reply{id: id, err: fmt.Errorf("the agent's answer is not valid JSON: %w", err)}
-				return
-			}
-			replies <- reply{id: id, out: &o}
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		t := time.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+	v, err := agent.WaitKey(ctx, s.sdk, agent.OutputKey(seq, id))
+	if err != nil {
+		return // ctx ended
 	}
+	var o agent.Output
+	if err := json.Unmarshal(v, &o); err != nil {
+		replies <- reply{id: id, err: fmt.Errorf("the agent's answer is not valid JSON: %w", err)}
+		return
+	}
+	replies <- reply{id: id, out: &o}
 }
 
 // checkLost marks the targets that are no longer running, and did not answer, as lost.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -18,6 +19,13 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		return fmt.Errorf("%w (see --help)", err)
 	}
 	return nil
+}
+
+// printJSON writes v to stdout as indented JSON, for the --json flags.
+func printJSON(env *cliEnv, v any) error {
+	enc := json.NewEncoder(env.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // loadHadoopConf reads the Hadoop configuration from YARN_CONF_DIR / HADOOP_CONF_DIR.

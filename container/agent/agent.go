@@ -232,24 +232,11 @@ func (a *agent) execute(ctx context.Context, cmd *Command) {
 
 // watchCancel calls cancel(ErrInterrupted) when CancelKey(seq) appears, until ctx ends.
 func (a *agent) watchCancel(ctx context.Context, seq int, cancel context.CancelCauseFunc) {
-	for {
-		_, err := a.sdk.Wait(ctx, CancelKey(seq))
-		if err == nil {
-			a.log.Infof("command %d: interrupted by the driver", seq)
-			cancel(ErrInterrupted)
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		t := time.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+	if _, err := WaitKey(ctx, a.sdk, CancelKey(seq)); err != nil {
+		return // ctx ended
 	}
+	a.log.Infof("command %d: interrupted by the driver", seq)
+	cancel(ErrInterrupted)
 }
 
 // report stores out at OutputKey, shortening the output to fit a value. When ctx
