@@ -373,8 +373,18 @@ func TestAddFileErrorLeavesConfUnchanged(t *testing.T) {
 	}
 }
 
+// testClusterConfDir is the 3.2.2 configuration of the single-node test cluster
+// (YTC_HOME, default /opt/yarn-testcluster, as its README documents).
+func testClusterConfDir() string {
+	home := os.Getenv("YTC_HOME")
+	if home == "" {
+		home = "/opt/yarn-testcluster"
+	}
+	return filepath.Join(home, "conf")
+}
+
 func TestRealTestClusterConfig(t *testing.T) {
-	const dir = "/opt/yarn-testcluster/conf"
+	dir := testClusterConfDir()
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no test cluster configuration: %v", err)
 	}
@@ -397,8 +407,12 @@ func TestRealTestClusterConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStrings(t, "RMWebAddresses()", web, []string{"127.0.0.1:18088"})
+	// The test cluster has HDFS on its NameNode's RPC port (YTC_PORT_BASE+20).
 	fs, err := c.DefaultFS()
-	if err != nil || fs.String() != "file:///" {
-		t.Errorf("DefaultFS() = %v, %v", fs, err)
+	if err != nil || fs.String() != "hdfs://127.0.0.1:18020" {
+		t.Errorf("DefaultFS() = %v, %v; want hdfs://127.0.0.1:18020", fs, err)
+	}
+	if nn := c.NameNodeAddresses(fs.Host); len(nn) != 1 || nn[0] != "127.0.0.1:18020" {
+		t.Errorf("NameNodeAddresses(%q) = %q", fs.Host, nn)
 	}
 }

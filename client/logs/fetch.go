@@ -68,7 +68,8 @@ type Fetcher struct {
 
 // Options selects the logs Fetch returns.
 type Options struct {
-	// Containers keeps only these container ids (all if empty).
+	// Containers keeps only these container ids (all if empty). An id without
+	// the "e<epoch>_" part matches the container whatever its epoch.
 	Containers []string
 	// Files keeps only log files with these names or matching these glob
 	// patterns (path.Match syntax), e.g. "stdout" or "std*" (all if empty).
@@ -166,7 +167,7 @@ func (f *Fetcher) nm() *NMClient {
 
 // filter applies Options.
 type filter struct {
-	containers map[string]bool
+	containers []yarn.ContainerID
 	files      []string
 }
 
@@ -175,12 +176,9 @@ func newFilter(opts Options) (*filter, error) {
 	for _, c := range opts.Containers {
 		id, err := yarn.ParseContainerID(strings.TrimSpace(c))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--container %q: %w", c, err)
 		}
-		if fl.containers == nil {
-			fl.containers = map[string]bool{}
-		}
-		fl.containers[id.String()] = true
+		fl.containers = append(fl.containers, id)
 	}
 	for _, p := range opts.Files {
 		if _, err := path.Match(p, ""); err != nil {
@@ -190,14 +188,25 @@ func newFilter(opts Options) (*filter, error) {
 	return fl, nil
 }
 
+// container reports whether the container id is selected. A selected id
+// typed without the ResourceManager epoch ("container_<ts>_<app>_<attempt>_<n>")
+// matches the container of that attempt and number whatever its epoch, since
+// users copy ids from places that drop it; one typed with "e<epoch>_" must match
+// exactly.
 func (fl *filter) container(id string) bool {
 	if len(fl.containers) == 0 {
 		return true
 	}
-	if c, err := yarn.ParseContainerID(id); err == nil {
-		id = c.String()
+	c, err := yarn.ParseContainerID(id)
+	if err != nil {
+		return false
 	}
-	return fl.containers[id]
+	for _, want := range fl.containers {
+		if want.Attempt == c.Attempt && want.Sequence() == c.Sequence() && (want.Epoch() == 0 || want.Epoch() == c.Epoch()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (fl *filter) file(name string) bool {

@@ -458,3 +458,34 @@ func TestOpenHDFSErrors(t *testing.T) {
 		t.Errorf("kerberos: %v", err)
 	}
 }
+
+// TestFilterContainerEpoch: an id typed without the epoch selects the
+// container whatever its epoch (RM recovery gives ids an e<epoch>_ part);
+// one typed with an epoch selects only that epoch.
+func TestFilterContainerEpoch(t *testing.T) {
+	const withEpoch = "container_e01_1795211786074_0015_01_000001"
+	for _, tt := range []struct {
+		typed, id string
+		want      bool
+	}{
+		{"container_1795211786074_0015_01_000001", withEpoch, true},
+		{"container_1795211786074_0015_01_000001", "container_1795211786074_0015_01_000001", true},
+		{withEpoch, withEpoch, true},
+		{withEpoch, "container_1795211786074_0015_01_000001", false},
+		{"container_e02_1795211786074_0015_01_000001", withEpoch, false},
+		{"container_1795211786074_0015_01_000002", withEpoch, false},
+		{"container_1795211786074_0015_02_000001", withEpoch, false},
+		{"container_1795211786074_0016_01_000001", withEpoch, false},
+	} {
+		fl, err := newFilter(Options{Containers: []string{tt.typed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fl.container(tt.id); got != tt.want {
+			t.Errorf("--container %s selects %s = %v, want %v", tt.typed, tt.id, got, tt.want)
+		}
+	}
+	if _, err := newFilter(Options{Containers: []string{"container_e1x_1_0001_01_000001"}}); err == nil || !strings.Contains(err.Error(), "--container") {
+		t.Errorf("bad id: err = %v, want one naming --container", err)
+	}
+}

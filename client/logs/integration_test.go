@@ -2,8 +2,9 @@
 
 package logs
 
-// Integration tests of `spindle logs` against the real Hadoop 3.2.2 YARN test
-// cluster (log aggregation on, to file:///opt/yarn-testcluster/data/app-logs):
+// Integration tests of `spindle logs` against the real YARN test cluster (log
+// aggregation on, into HDFS /app-logs; RM recovery on, so container ids carry an
+// epoch: container_e01_...):
 //
 //	source <(/work/shared/yarn-testcluster/env.sh)
 //	go test -tags integration -run Integration -v -timeout 15m ./client/logs/
@@ -132,31 +133,50 @@ func (b itBins) logsUntil(t *testing.T, deadline time.Duration, want string, arg
 	}
 }
 
+// amContainerRe matches the header of the AM container's (the cluster-mode
+// driver's) files of app: "== container_[e<epoch>_]<ts>_<app>_01_000001 on NODE".
+func amContainerRe(app string) *regexp.Regexp {
+	rest := strings.TrimPrefix(app, "application_")
+	return regexp.MustCompile(`== (container_(?:e\d+_)?` + regexp.QuoteMeta(rest) + `_01_000001) on localhost:\d+ \(`)
+}
+
+// amContainerNoEpoch is the AM container's id as a user may type it: without
+// the ResourceManager epoch.
+func amContainerNoEpoch(app string) string {
+	return strings.Replace(app, "application_", "container_", 1) + "_01_000001"
+}
+
 func TestIntegrationLogsAfterFinish(t *testing.T) {
 	b := buildIT(t)
 	app := b.submit(t, true, b.pi, "1000")
-	driver := strings.Replace(app, "application_", "container_", 1) + "_01_000001"
 	// The NodeManager uploads the logs shortly after the application ends.
 	stdout, stderr, _ := b.logsUntil(t, 90*time.Second, "Pi is roughly", app, "--file", "stdout")
 	t.Logf("spindle logs %s --file stdout:\n%s%s", app, stdout, stderr)
-	if !strings.Contains(stdout, "== "+driver+" on localhost:18045 (stdout) ==\n") {
-		t.Errorf("no header for the driver's stdout:\n%s", stdout)
+	m := amContainerRe(app).FindStringSubmatch(stdout)
+	if m == nil || !strings.Contains(stdout, m[0]+"stdout) ==\n") {
+		t.Fatalf("no header for the driver's stdout:\n%s", stdout)
 	}
+	driver := m[1]
 	if n := strings.Count(stdout, "== container_"); n != 3 {
 		t.Errorf("%d files, want the 3 containers' stdout:\n%s", n, stdout)
 	}
 	if !regexp.MustCompile(`executor \d: \d+ of 1000 inside`).MatchString(stdout) {
 		t.Errorf("no executor output:\n%s", stdout)
 	}
-	// Every file of one container.
-	stdout, _, code := b.run(t, time.Minute, "logs", app, "--container", driver)
-	for _, f := range []string{"stdout", "stderr", "launch_container.sh", "directory.info", "prelaunch.out"} {
-		if !strings.Contains(stdout, "on localhost:18045 ("+f+") ==") || code != 0 {
-			t.Errorf("exit %d; no %s in:\n%.2000s", code, f, stdout)
+	// Every file of one container, named as printed and as typed without the epoch.
+	for _, id := range []string{driver, amContainerNoEpoch(app)} {
+		stdout, _, code := b.run(t, time.Minute, "logs", app, "--container", id)
+		for _, f := range []string{"stdout", "stderr", "launch_container.sh", "directory.info", "prelaunch.out"} {
+			if !strings.Contains(stdout, "== "+driver+" on localhost:18045 ("+f+") ==") || code != 0 {
+				t.Errorf("--container %s: exit %d; no %s in:\n%.2000s", id, code, f, stdout)
+			}
+		}
+		if n, mine := strings.Count(stdout, "== container_"), strings.Count(stdout, "== "+driver+" on"); n != mine {
+			t.Errorf("--container %s: %d files, %d of them the AM container's:\n%.2000s", id, n, mine, stdout)
 		}
 	}
 	// A selection that matches nothing names the containers there are.
-	_, stderr, code = b.run(t, time.Minute, "logs", app, "--file", "nosuchfile")
+	_, stderr, code := b.run(t, time.Minute, "logs", app, "--file", "nosuchfile")
 	if code != 1 || !strings.Contains(stderr, "no log file matches") || !strings.Contains(stderr, driver) {
 		t.Errorf("no match: exit %d, %s", code, stderr)
 	}
@@ -173,14 +193,15 @@ echo "done ${SPINDLE_ROLE}"
 		t.Fatal(err)
 	}
 	app := b.submit(t, false, script)
-	driver := strings.Replace(app, "application_", "container_", 1) + "_01_000001"
-	// While it runs: from the NodeManager.
+	// While it runs: from the NodeManager, selected by the id as typed without the epoch.
+	driver := amContainerNoEpoch(app)
 	stdout, stderr, _ := b.logsUntil(t, 90*time.Second, "tick 3 from driver", app, "--container", driver, "--file", "stdout")
 	t.Logf("while running:\n%s%s", stdout, stderr)
 	if strings.Contains(stdout, "done driver") {
 		t.Fatalf("the application ended too early for the test:\n%s", stdout)
 	}
-	if !strings.HasPrefix(stdout, "== "+driver+" on localhost:18045 (stdout) ==\ntick 0 from driver\n") {
+	if m := amContainerRe(app).FindStringSubmatchIndex(stdout); m == nil || m[0] != 0 ||
+		!strings.HasPrefix(stdout[m[1]:], "stdout) ==\ntick 0 from driver\n") {
 		t.Errorf("output:\n%s", stdout)
 	}
 	// --follow prints new output until the application ends.

@@ -3,7 +3,7 @@
 package main
 
 // End-to-end tests: the real spindle binary, run as a subprocess, against the
-// real Hadoop 3.2.2 YARN test cluster on this machine. They need
+// real YARN test cluster on this machine (Hadoop 3.2.2 or 3.3.5, HDFS). They need
 // HADOOP_CONF_DIR (every test is skipped without it):
 //
 //	source <(/work/shared/yarn-testcluster/env.sh)
@@ -42,11 +42,15 @@ import (
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
-// The test cluster's NodeManager directories (see /work/shared/yarn-testcluster).
-const (
-	e2eNMLogDir   = "/opt/yarn-testcluster/data/nm-logs"
-	e2eNMLocalDir = "/opt/yarn-testcluster/data/nm-local"
-)
+// e2eNMLogDir is the test cluster's NodeManager log directory: nm-logs in its
+// data directory under YTC_HOME (env.sh exports it; default /opt/yarn-testcluster).
+var e2eNMLogDir = func() string {
+	home := os.Getenv("YTC_HOME")
+	if home == "" {
+		home = "/opt/yarn-testcluster"
+	}
+	return filepath.Join(home, "data", "nm-logs")
+}()
 
 // Sizes: small, so that several applications fit on the one node.
 var e2eSizes = []string{"--executor-memory", "128m", "--driver-memory", "256m"}

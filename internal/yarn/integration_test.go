@@ -40,8 +40,15 @@ const (
 	envSchedAddrs = "SPINDLE_TINYAM_SCHEDULER"
 )
 
-// nmLogDir is where the test cluster's NodeManager keeps container logs.
-const nmLogDir = "/opt/yarn-testcluster/data/nm-logs"
+// nmLogDir is where the test cluster's NodeManager keeps container logs: nm-logs
+// in its data directory under YTC_HOME (env.sh exports it; default /opt/yarn-testcluster).
+var nmLogDir = func() string {
+	home := os.Getenv("YTC_HOME")
+	if home == "" {
+		home = "/opt/yarn-testcluster"
+	}
+	return filepath.Join(home, "data", "nm-logs")
+}()
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envTinyAM) == "1" {
