@@ -125,27 +125,11 @@ func orDefault(s, d string) string {
 
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
-	env := map[string]string{}
-	for k, v := range m.spec.Executor.Env {
-		env[k] = v
-	}
-	env[container.EnvRole] = container.RoleExecutor
-	env[container.EnvAppID] = m.spec.ID
-	env[container.EnvExecutorID] = strconv.Itoa(e.id)
-	env[container.EnvAMURL] = m.amURL
-	env["HADOOP_CONF_DIR"] = "{{PWD}}/" + ConfDirName
-	cmd := append([]string{"./" + BinaryName, "executor", "--"}, m.spec.Executor.Command...)
-	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: cmd, Tokens: m.tokens}
+	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
+	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role),
+		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
 	return c.Proto()
 }
-
-// Link names of what the client ships into every container.
-const (
-	// BinaryName is the link name of the spindle binary itself.
-	BinaryName = "spindle"
-	// ConfDirName is the link name of the shipped Hadoop configuration (an archive).
-	ConfDirName = "__spindle_conf__"
-)
 
 // serveAPI starts the HTTP API on host:0 and returns its URL.
 func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, error) {

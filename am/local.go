@@ -20,9 +20,6 @@ import (
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
-// ModeLocal is the mode local-mode applications report.
-const ModeLocal spec.Mode = "local"
-
 // LocalOptions configure a local-mode application: the AM's API served in this
 // process, executors as local processes, and no Hadoop at all.
 type LocalOptions struct {
@@ -69,12 +66,12 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	if o.Output == nil {
 		o.Output = os.Stderr
 	}
-	secret, err := container.NewSecret()
+	secret, err := spec.NewSecret()
 	if err != nil {
 		return nil, err
 	}
 	id := fmt.Sprintf("local-%d", time.Now().UnixMilli())
-	app := &spec.App{ID: id, Name: o.Name, Mode: ModeLocal, NumExecutors: o.Executors}
+	app := &spec.App{ID: id, Name: o.Name, Mode: spec.ModeLocal, NumExecutors: o.Executors}
 	maxFailures := o.MaxExecutorFailures
 	if maxFailures <= 0 {
 		maxFailures = defaultFailureBudget(o.Executors)
@@ -231,7 +228,7 @@ func (l *localLauncher) start(e *executor) error {
 	}
 	cmd.Dir = dir
 	eenv := container.Env{Role: container.RoleExecutor, AppID: l.appID, ExecutorID: strconv.Itoa(e.id), AMURL: l.amURL, Secret: l.secret}
-	cmd.Env = proc.Environ(os.Environ(), l.opts.Env, eenv.Vars())
+	cmd.Env = proc.Environ(os.Environ(), spec.RoleEnv(l.opts.Env, "", eenv))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {

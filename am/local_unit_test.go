@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
 // lockedBuffer collects the executors' output, written from several goroutines.
@@ -177,7 +178,7 @@ func TestStartLocalDriverEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.ID != env.AppID || info.Name != "env" || info.Mode != string(ModeLocal) || info.State != "running" {
+	if info.ID != env.AppID || info.Name != "env" || info.Mode != string(spec.ModeLocal) || info.State != "running" {
 		t.Errorf("app info = %+v", info)
 	}
 	// A wrong secret is refused.

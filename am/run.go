@@ -16,6 +16,7 @@ import (
 	"github.com/spindle-yarn/spindle/client/staging"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/spec"
@@ -67,21 +68,21 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return errors.New("NM_HOST is not set: not running in a YARN container")
 	}
 
-	creds, err := container.ReadCredentialsFile(getenv(container.EnvTokenFile))
+	amCreds, err := creds.ReadFile(getenv(creds.EnvTokenFile))
 	if err != nil {
 		return fmt.Errorf("read the AM's credentials: %w", err)
 	}
-	amrm, ok := creds.FindToken(container.AMRMTokenKind)
+	amrm, ok := amCreds.FindToken(creds.AMRMTokenKind)
 	if !ok {
-		return fmt.Errorf("the AM's credentials hold no %s token", container.AMRMTokenKind)
+		return fmt.Errorf("the AM's credentials hold no %s token", creds.AMRMTokenKind)
 	}
-	secret, ok := creds.Secret(container.SecretAlias)
+	secret, ok := amCreds.Secret(spec.SecretAlias)
 	if !ok || len(secret) == 0 {
-		return fmt.Errorf("the AM's credentials hold no %q secret", container.SecretAlias)
+		return fmt.Errorf("the AM's credentials hold no %q secret", spec.SecretAlias)
 	}
-	execCreds := creds.Clone()
-	execCreds.RemoveTokensOfKind(container.AMRMTokenKind) // executors must not talk to the RM as us
-	execTokens, err := execCreds.Marshal(container.FormatWritable)
+	execCreds := amCreds.Clone()
+	execCreds.RemoveTokensOfKind(creds.AMRMTokenKind) // executors must not talk to the RM as us
+	execTokens, err := execCreds.Marshal(creds.FormatWritable)
 	if err != nil {
 		return fmt.Errorf("write executor credentials: %w", err)
 	}
@@ -205,12 +206,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 func (m *master) startDriver(getenv func(string) string) (*exec.Cmd, error) {
 	cmd := exec.Command(m.spec.Driver.Command[0], m.spec.Driver.Command[1:]...)
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = os.Stdout, os.Stderr, nil
-	extra := map[string]string{}
-	if pwd := getenv("PWD"); pwd != "" {
-		extra["HADOOP_CONF_DIR"] = pwd + "/" + ConfDirName
-	}
-	denv := container.Env{Role: container.RoleDriver, AppID: m.spec.ID, AMURL: m.amURL, Secret: m.secret}
-	cmd.Env = proc.Environ(os.Environ(), m.spec.Driver.Env, extra, denv.Vars())
+	role := container.Env{Role: container.RoleDriver, AppID: m.spec.ID, AMURL: m.amURL, Secret: m.secret}
+	cmd.Env = proc.Environ(os.Environ(), spec.RoleEnv(m.spec.Driver.Env, getenv("PWD"), role))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the driver %q: %w", m.spec.Driver.Command[0], err)

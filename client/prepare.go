@@ -12,13 +12,6 @@ import (
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
-// Reserved link names: what Spindle itself puts in every container.
-const (
-	BinaryLink = "spindle"
-	ConfLink   = "__spindle_conf__"
-	SpecLink   = spec.FileName
-)
-
 // Submission is a submission checked on this machine and ready to go to the cluster.
 type Submission struct {
 	Opts *Options
@@ -64,7 +57,7 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 		items = append(items, staging.Item{Source: a, Type: spec.TypeArchive})
 	}
 	if opts.Binary != "" {
-		items = append(items, staging.Item{Source: opts.Binary, LinkName: BinaryLink})
+		items = append(items, staging.Item{Source: opts.Binary, LinkName: spec.BinaryLink})
 	} else {
 		if runtime.GOOS != "linux" {
 			return nil, fmt.Errorf("this spindle is built for %s/%s, but YARN nodes run Linux: build spindle for the nodes (GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build ./cmd/spindle), put it on the cluster's filesystem and name it with --conf %s=URI", runtime.GOOS, runtime.GOARCH, KeyBinary)
@@ -86,7 +79,7 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 		return nil, err
 	}
 	for _, it := range plan.Items {
-		if (it.Name == ConfLink || it.Name == SpecLink || it.Name == BinaryLink) && it.Source != opts.Binary {
+		if spec.IsReserved(it.Name) && it.Source != opts.Binary {
 			return nil, fmt.Errorf("%s: the link name %q is reserved by spindle: rename it with #alias", it.Source, it.Name)
 		}
 		if it.Location == staging.NodeLocal && it.Source == opts.App {
@@ -97,7 +90,7 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 	return s, nil
 }
 
-// nodeLocalLinks lists the local: files as container.EnvNodeLocalLinks wants them.
+// nodeLocalLinks lists the local: files as spec.EnvNodeLocalLinks wants them.
 func (s *Submission) nodeLocalLinks() string {
 	if s.Plan == nil {
 		return ""

@@ -127,7 +127,7 @@ func TestPrepareBinaryOnCluster(t *testing.T) {
 		t.Errorf("executable called=%v, Binary=%q", called, s.Binary)
 	}
 	last := s.Plan.Items[len(s.Plan.Items)-1]
-	if last.Name != BinaryLink || last.Location != staging.Cluster {
+	if last.Name != spec.BinaryLink || last.Location != staging.Cluster {
 		t.Errorf("binary item = %+v", last)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/client/staging"
-	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
@@ -111,23 +111,23 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 		if err != nil {
 			return nil, fmt.Errorf("stage the spindle binary: %w", err)
 		}
-		res.Name = BinaryLink
+		res.Name = spec.BinaryLink
 		resources = append(resources, res)
-		rep.Name = BinaryLink
+		rep.Name = spec.BinaryLink
 		app.Staged = append(app.Staged, rep)
 	}
 	confZip, err := zipConfig(c.Conf.Dirs())
 	if err != nil {
 		return nil, err
 	}
-	confRes, err := putBytes(ctx, fsys, path.Join(dir, ConfLink+".zip"), ConfLink, spec.TypeArchive, confZip)
+	confRes, err := putBytes(ctx, fsys, path.Join(dir, spec.ConfLink+".zip"), spec.ConfLink, spec.TypeArchive, confZip)
 	if err != nil {
 		return nil, err
 	}
 	resources = append(resources, confRes)
-	app.Staged = append(app.Staged, staging.Report{Name: ConfLink, Source: strings.Join(c.Conf.Dirs(), ","), URL: confRes.URL, Outcome: staging.Uploaded, Bytes: int64(len(confZip)), Size: int64(len(confZip))})
+	app.Staged = append(app.Staged, staging.Report{Name: spec.ConfLink, Source: strings.Join(c.Conf.Dirs(), ","), URL: confRes.URL, Outcome: staging.Uploaded, Bytes: int64(len(confZip)), Size: int64(len(confZip))})
 
-	if app.Secret, err = container.NewSecret(); err != nil {
+	if app.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
 	a := c.appSpec(sub, id, app.StagingDir, resources)
@@ -135,7 +135,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if err != nil {
 		return nil, fmt.Errorf("encode the application spec: %w", err)
 	}
-	specRes, err := putBytes(ctx, fsys, path.Join(dir, SpecLink), SpecLink, spec.TypeFile, specJSON)
+	specRes, err := putBytes(ctx, fsys, path.Join(dir, spec.FileName), spec.FileName, spec.TypeFile, specJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	}
 	execEnv := o.Env
 	if links := sub.nodeLocalLinks(); links != "" {
-		execEnv = map[string]string{container.EnvNodeLocalLinks: links}
+		execEnv = map[string]string{spec.EnvNodeLocalLinks: links}
 		for k, v := range o.Env {
 			execEnv[k] = v
 		}
@@ -253,21 +253,14 @@ func appName(o *Options) string {
 // submissionContext builds the ApplicationSubmissionContext for the AM.
 func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	o := sub.Opts
-	creds := &container.Credentials{}
-	creds.AddSecret(container.SecretAlias, []byte(secret))
-	tokens, err := creds.Marshal(container.FormatWritable)
+	amCreds := &creds.Credentials{}
+	amCreds.AddSecret(spec.SecretAlias, []byte(secret))
+	tokens, err := amCreds.Marshal(creds.FormatWritable)
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
 	}
-	env := map[string]string{
-		"HADOOP_CONF_DIR":  "{{PWD}}/" + ConfLink,
-		"HADOOP_USER_NAME": c.Conf.User(),
-	}
-	if links := sub.nodeLocalLinks(); links != "" {
-		env[container.EnvNodeLocalLinks] = links
-	}
-	clc, err := (&launch.Context{Resources: resources, Env: env, Tokens: tokens,
-		Command: []string{"./" + BinaryLink, "am", "--spec", SpecLink}}).Proto()
+	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.Conf.User(), sub.nodeLocalLinks()), Tokens: tokens,
+		Command: spec.AMCommand()}).Proto()
 	if err != nil {
 		return nil, err
 	}

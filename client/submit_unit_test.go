@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/spindle-yarn/spindle/client/staging"
-	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
@@ -233,13 +233,13 @@ func TestAppSpec(t *testing.T) {
 		{Source: "local:/opt/lib/y.so", Name: "y.so", Location: staging.NodeLocal, Path: "/opt/lib/y.so"},
 	}}
 	a = c.appSpec(sub, utAppID, "", nil)
-	if got := a.Executor.Env[container.EnvNodeLocalLinks]; got != "/opt/data/x.txt#x.txt,/opt/lib/y.so#y.so" {
-		t.Errorf("%s = %q", container.EnvNodeLocalLinks, got)
+	if got := a.Executor.Env[spec.EnvNodeLocalLinks]; got != "/opt/data/x.txt#x.txt,/opt/lib/y.so#y.so" {
+		t.Errorf("%s = %q", spec.EnvNodeLocalLinks, got)
 	}
 	if a.Executor.Env["K"] != "V" {
 		t.Errorf("user environment lost: %v", a.Executor.Env)
 	}
-	if _, ok := sub.Opts.Env[container.EnvNodeLocalLinks]; ok {
+	if _, ok := sub.Opts.Env[spec.EnvNodeLocalLinks]; ok {
 		t.Error("appSpec modified the options' environment")
 	}
 
@@ -273,7 +273,7 @@ func TestSubmissionContext(t *testing.T) {
 	c := utCluster(t, nil)
 	res := []spec.Resource{
 		{Name: "spindle", URL: "hdfs://nn:8020/c/spindle", Size: 1, Timestamp: 2, Type: spec.TypeFile, Visibility: spec.VisibilityApplication},
-		{Name: ConfLink, URL: "hdfs://nn:8020/s/__spindle_conf__.zip", Size: 3, Timestamp: 4, Type: spec.TypeArchive, Visibility: spec.VisibilityApplication},
+		{Name: spec.ConfLink, URL: "hdfs://nn:8020/s/__spindle_conf__.zip", Size: 3, Timestamp: 4, Type: spec.TypeArchive, Visibility: spec.VisibilityApplication},
 	}
 	const secret = "0123456789abcdef"
 	for _, tc := range []struct {
@@ -331,16 +331,16 @@ func TestSubmissionContext(t *testing.T) {
 		for _, lr := range clc.GetLocalResources() {
 			links = append(links, lr.GetKey())
 		}
-		if !reflect.DeepEqual(links, []string{"spindle", ConfLink}) {
+		if !reflect.DeepEqual(links, []string{"spindle", spec.ConfLink}) {
 			t.Errorf("%s: local resources = %q", tc.mode, links)
 		}
-		creds, err := container.ParseCredentials(clc.GetTokens())
+		amCreds, err := creds.Parse(clc.GetTokens())
 		if err != nil {
 			t.Fatalf("%s: tokens do not parse: %v", tc.mode, err)
 		}
-		got, ok := creds.Secret(container.SecretAlias)
+		got, ok := amCreds.Secret(spec.SecretAlias)
 		if !ok || string(got) != secret {
-			t.Errorf("%s: secret %q = %q, %v", tc.mode, container.SecretAlias, got, ok)
+			t.Errorf("%s: secret %q = %q, %v", tc.mode, spec.SecretAlias, got, ok)
 		}
 	}
 
@@ -353,12 +353,12 @@ func TestSubmissionContext(t *testing.T) {
 	}
 	found := false
 	for _, e := range asc.GetAmContainerSpec().GetEnvironment() {
-		if e.GetKey() == container.EnvNodeLocalLinks {
+		if e.GetKey() == spec.EnvNodeLocalLinks {
 			found = e.GetValue() == "/opt/x#x"
 		}
 	}
 	if !found {
-		t.Errorf("AM environment lacks %s=/opt/x#x", container.EnvNodeLocalLinks)
+		t.Errorf("AM environment lacks %s=/opt/x#x", spec.EnvNodeLocalLinks)
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.
@@ -439,11 +439,11 @@ func TestPutBytes(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	res, err := putBytes(ctx, fsys, p, SpecLink, spec.TypeFile, []byte(`{"id":"x"}`))
+	res, err := putBytes(ctx, fsys, p, spec.FileName, spec.TypeFile, []byte(`{"id":"x"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Name != SpecLink || res.Size != 10 || res.Type != spec.TypeFile || res.Visibility != spec.VisibilityApplication ||
+	if res.Name != spec.FileName || res.Size != 10 || res.Type != spec.TypeFile || res.Visibility != spec.VisibilityApplication ||
 		res.URL != fsys.URL(p) || !strings.HasPrefix(res.URL, "file:///") || res.Timestamp <= 0 {
 		t.Errorf("resource = %+v", res)
 	}
@@ -458,7 +458,7 @@ func TestPutBytes(t *testing.T) {
 		t.Errorf("timestamp %d, file says %d (the NodeManager would refuse it)", res.Timestamp, st.ModTime().UnixMilli())
 	}
 	// Never overwrite: a second write of the same path fails naming it.
-	if _, err := putBytes(ctx, fsys, p, SpecLink, spec.TypeFile, []byte("again")); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := putBytes(ctx, fsys, p, spec.FileName, spec.TypeFile, []byte("again")); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("second put: err = %v", err)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"os"
 
-	"github.com/spindle-yarn/spindle/container"
-
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/am"
 	"github.com/spindle-yarn/spindle/internal/spec"
@@ -18,7 +16,7 @@ func cmdAM(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := container.LinkNodeLocal(".", os.Getenv(container.EnvNodeLocalLinks)); err != nil {
+	if err := spec.LinkNodeLocal(".", os.Getenv(spec.EnvNodeLocalLinks)); err != nil {
 		return err
 	}
 	return am.Run(ctx, am.Options{SpecPath: *specPath, Log: env.log})

@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/creds"
+	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
 // cmdExecutor is what an executor container runs: `spindle executor -- CMD ARGS...`.
@@ -20,11 +22,11 @@ func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: spindle executor -- COMMAND [ARGS]")
 	}
-	if err := container.LinkNodeLocal(".", os.Getenv(container.EnvNodeLocalLinks)); err != nil {
+	if err := spec.LinkNodeLocal(".", os.Getenv(spec.EnvNodeLocalLinks)); err != nil {
 		return err
 	}
 	if os.Getenv(container.EnvSecret) == "" {
-		secret, err := container.SecretFromCredentials()
+		secret, err := creds.ContainerSecret(spec.SecretAlias)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/spindle-yarn/spindle/client/shell"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
 // shellAppName is the application name of a shell session without --name.
@@ -105,7 +106,7 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 // shellYARN runs a session on YARN: submit the application with the agent as
 // the executors' command, run the session once the AM is up, follow it to the end.
 func shellYARN(ctx context.Context, env *cliEnv, opts *client.Options, conf *hadoopconf.Conf, sf shellFlags, setInterrupt func(func() bool)) error {
-	opts.ExecutorCommand = []string{"./" + client.BinaryLink, "agent"}
+	opts.ExecutorCommand = spec.AgentCommand()
 	cl, app, err := prepareAndSubmit(ctx, env, opts, conf)
 	if err != nil {
 		return err

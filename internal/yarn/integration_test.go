@@ -26,7 +26,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -331,13 +331,13 @@ func tinyAM(ctx context.Context) (err error) {
 	}
 	logf("container %s, attempt %s", cid, cid.Attempt)
 
-	creds, err := container.ReadCredentialsFile(os.Getenv("HADOOP_TOKEN_FILE_LOCATION"))
+	amCreds, err := creds.ReadFile(os.Getenv(creds.EnvTokenFile))
 	if err != nil {
 		return err
 	}
-	ct, ok := creds.FindToken(container.AMRMTokenKind)
+	ct, ok := amCreds.FindToken(creds.AMRMTokenKind)
 	if !ok {
-		return fmt.Errorf("no %s token in the credentials (aliases %q)", container.AMRMTokenKind, creds.Aliases())
+		return fmt.Errorf("no %s token in the credentials (aliases %q)", creds.AMRMTokenKind, amCreds.Aliases())
 	}
 	amrm := &ipc.Token{Identifier: ct.Identifier, Password: ct.Password, Kind: ct.Kind, Service: ct.Service}
 

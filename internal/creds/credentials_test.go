@@ -1,4 +1,4 @@
-package container
+package creds
 
 import (
 	"bytes"
@@ -218,7 +218,7 @@ func workedExample(t *testing.T) (file, identifier, password []byte) {
 
 func TestWorkedExample(t *testing.T) {
 	file, id, pw := workedExample(t)
-	c, err := ParseCredentials(file)
+	c, err := Parse(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestHadoopWrittenContainerTokens(t *testing.T) {
 			if b[4] != byte(tc.format) {
 				t.Fatalf("version byte %d, want %d", b[4], tc.format)
 			}
-			c, err := ReadCredentialsFile(filepath.Join("testdata", tc.file))
+			c, err := ReadFile(filepath.Join("testdata", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,11 +299,11 @@ func TestHadoopWrittenContainerTokens(t *testing.T) {
 			}
 		})
 	}
-	a, err := ParseCredentials(readTestdata(t, "hadoop-nm-container_tokens"))
+	a, err := Parse(readTestdata(t, "hadoop-nm-container_tokens"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := ParseCredentials(readTestdata(t, "hadoop-dtutil-nm-protobuf"))
+	b, err := Parse(readTestdata(t, "hadoop-dtutil-nm-protobuf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestHadoopWrittenDtutilFiles(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			b := readTestdata(t, tc.file)
-			c, err := ReadCredentials(bytes.NewReader(b))
+			c, err := Read(bytes.NewReader(b))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -365,7 +365,7 @@ func TestRoundTrip(t *testing.T) {
 			if string(b[:4]) != "HDTS" || b[4] != byte(f) {
 				t.Fatalf("header % x", b[:5])
 			}
-			got, err := ParseCredentials(b)
+			got, err := Parse(b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -394,7 +394,7 @@ func TestRoundTrip(t *testing.T) {
 		if !bytes.Equal(b, want) {
 			t.Errorf("empty %v = % x, want % x", f, b, want)
 		}
-		if c, err := ParseCredentials(b); err != nil || len(c.Aliases()) != 0 {
+		if c, err := Parse(b); err != nil || len(c.Aliases()) != 0 {
 			t.Errorf("parse empty %v: %v, %v", f, c, err)
 		}
 	}
@@ -519,7 +519,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := ParseCredentials(tc.in)
+			c, err := Parse(tc.in)
 			if err == nil {
 				t.Fatalf("no error; got %v", c)
 			}
@@ -547,7 +547,7 @@ func TestEveryTruncationFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		for n := 0; n < len(b); n++ {
-			_, err := ParseCredentials(b[:n])
+			_, err := Parse(b[:n])
 			if err == nil {
 				t.Fatalf("%v: prefix of %d/%d bytes parsed", f, n, len(b))
 			}
@@ -568,7 +568,7 @@ func TestDuplicateAliasLastWins(t *testing.T) {
 		b = appendText(b, "")
 	}
 	b = append(b, 0)
-	c, err := ParseCredentials(b)
+	c, err := Parse(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,7 +750,7 @@ func TestWriteAndReadFile(t *testing.T) {
 		if b[4] != byte(f) {
 			t.Errorf("version byte %d, want %d", b[4], f)
 		}
-		got, err := ReadCredentialsFile(path)
+		got, err := ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -763,12 +763,12 @@ func TestWriteAndReadFile(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 	missing := filepath.Join(dir, "missing")
-	if _, err := ReadCredentialsFile(missing); err == nil || !strings.Contains(err.Error(), missing) {
+	if _, err := ReadFile(missing); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("missing file error = %v", err)
 	}
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("HDTS\x00\x01"), 0o600)
-	if _, err := ReadCredentialsFile(bad); err == nil || err.Error() != "read credentials from "+bad+": token count: count 1 cannot fit in the 0 remaining bytes: unexpected end of data" {
+	if _, err := ReadFile(bad); err == nil || err.Error() != "read credentials from "+bad+": token count: count 1 cannot fit in the 0 remaining bytes: unexpected end of data" {
 		t.Errorf("bad file error = %v", err)
 	}
 	if err := c.WriteFile(filepath.Join(dir, "no", "such", "dir"), FormatWritable); err == nil {
@@ -788,17 +788,17 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
 func TestReadCredentialsLimits(t *testing.T) {
-	if _, err := ReadCredentials(zeroReader{}); err == nil || !strings.Contains(err.Error(), "larger than") {
+	if _, err := Read(zeroReader{}); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("endless reader: %v", err)
 	}
-	if _, err := ReadCredentials(failingReader{}); err == nil || err.Error() != "read credentials: disk on fire" {
+	if _, err := Read(failingReader{}); err == nil || err.Error() != "read credentials: disk on fire" {
 		t.Errorf("failing reader: %v", err)
 	}
 }
 
 // ---- fuzzing ----
 
-func FuzzParseCredentials(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	// Small seeds keep the fuzzer (and its minimizer) fast; the 130-byte
 	// identifier still exercises two-byte VInts.
 	seed := &Credentials{}
@@ -826,7 +826,7 @@ func FuzzParseCredentials(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := ParseCredentials(in)
+		c, err := Parse(in)
 		if err != nil {
 			if c != nil {
 				t.Fatal("non-nil Credentials with error")
@@ -841,7 +841,7 @@ func FuzzParseCredentials(f *testing.F) {
 			if err != nil {
 				t.Fatalf("marshal %v of parsed input: %v", fm, err)
 			}
-			c2, err := ParseCredentials(b)
+			c2, err := Parse(b)
 			if err != nil {
 				t.Fatalf("re-parse %v: %v", fm, err)
 			}

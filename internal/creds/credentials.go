@@ -1,4 +1,4 @@
-package container
+package creds
 
 import (
 	"bytes"
@@ -15,8 +15,8 @@ import (
 // look it up with FindToken(AMRMTokenKind) rather than by alias or service.
 const AMRMTokenKind = "YARN_AM_RM_TOKEN"
 
-// MaxCredentialsSize is the largest credentials blob ReadCredentials and
-// ReadCredentialsFile accept, in bytes. Real files are a few kilobytes.
+// MaxCredentialsSize is the largest credentials blob Read and
+// ReadFile accept, in bytes. Real files are a few kilobytes.
 const MaxCredentialsSize = 64 << 20
 
 // credentialsMagic opens every Hadoop token storage file ("HDTS").
@@ -355,13 +355,13 @@ func writeFileAtomic(path string, b []byte) (err error) {
 	return os.Rename(tmp, path)
 }
 
-// ParseCredentials decodes a Hadoop token storage blob of either version (0
+// Parse decodes a Hadoop token storage blob of either version (0
 // Writable or 1 protobuf). The whole of b must be one blob: trailing bytes
 // are an error. Errors name what was being read, e.g.
 // "read credentials: token 2 identifier: unexpected end of data"; tokens and
 // secrets are numbered from 1. Truncation errors match io.ErrUnexpectedEOF
 // with errors.Is.
-func ParseCredentials(b []byte) (*Credentials, error) {
+func Parse(b []byte) (*Credentials, error) {
 	c, err := parseCredentials(b)
 	if err != nil {
 		return nil, fmt.Errorf("read credentials: %w", err)
@@ -369,19 +369,19 @@ func ParseCredentials(b []byte) (*Credentials, error) {
 	return c, nil
 }
 
-// ReadCredentials reads r to its end and decodes the content as
-// ParseCredentials does. Input longer than MaxCredentialsSize is refused.
-func ReadCredentials(r io.Reader) (*Credentials, error) {
+// Read reads r to its end and decodes the content as
+// Parse does. Input longer than MaxCredentialsSize is refused.
+func Read(r io.Reader) (*Credentials, error) {
 	b, err := readLimited(r)
 	if err != nil {
 		return nil, fmt.Errorf("read credentials: %w", err)
 	}
-	return ParseCredentials(b)
+	return Parse(b)
 }
 
-// ReadCredentialsFile reads and decodes the credentials file at path, e.g.
+// ReadFile reads and decodes the credentials file at path, e.g.
 // os.Getenv("HADOOP_TOKEN_FILE_LOCATION") inside a YARN container.
-func ReadCredentialsFile(path string) (*Credentials, error) {
+func ReadFile(path string) (*Credentials, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read credentials: %w", err)

@@ -1,6 +1,6 @@
 //go:build integration
 
-package container
+package creds
 
 import (
 	"context"
@@ -61,7 +61,7 @@ func TestHadoopReadsAndRewritesOurFiles(t *testing.T) {
 			if len(b) < 5 || b[4] != byte(out.format) {
 				t.Fatalf("%s: Hadoop wrote version byte %v, want %d", path, b[:min(len(b), 5)], out.format)
 			}
-			got, err := ParseCredentials(b)
+			got, err := Parse(b)
 			if err != nil {
 				t.Fatalf("%s: %v", path, err)
 			}
