@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/spindle-yarn/spindle/client/staging"
-	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
 	"github.com/spindle-yarn/spindle/internal/yarn"

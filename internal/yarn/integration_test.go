@@ -26,8 +26,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/yarn"
