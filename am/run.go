@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/creds"
@@ -253,7 +253,7 @@ func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) 
 		if err != nil {
 			return err
 		}
-		fsys, err := staging.Open(ctx, u, staging.Options{User: app.User, NameNodes: conf.NameNodeAddresses})
+		fsys, err := staging.Open(ctx, conf, u, app.User)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/yarn"
@@ -135,7 +135,7 @@ func (c *Cluster) CleanupStaging(ctx context.Context, stagingDir string) error {
 	if err != nil {
 		return fmt.Errorf("staging directory %q: %w", stagingDir, err)
 	}
-	fsys, err := staging.Open(ctx, u, staging.Options{User: c.Conf.User(), NameNodes: c.Conf.NameNodeAddresses})
+	fsys, err := staging.Open(ctx, c.Conf, u, "")
 	if err != nil {
 		return fmt.Errorf("open the staging filesystem: %w", err)
 	}
@@ -146,11 +146,7 @@ func (c *Cluster) CleanupStaging(ctx context.Context, stagingDir string) error {
 // StagingDirOf returns the default staging directory URI of an application, for
 // status/kill of applications submitted elsewhere.
 func (c *Cluster) StagingDirOf(ctx context.Context, id yarn.ApplicationID) (string, error) {
-	defaultFS, err := c.Conf.DefaultFS()
-	if err != nil {
-		return "", err
-	}
-	fsys, err := staging.Open(ctx, defaultFS, staging.Options{User: c.Conf.User(), NameNodes: c.Conf.NameNodeAddresses})
+	fsys, err := staging.Open(ctx, c.Conf, nil, "")
 	if err != nil {
 		return "", err
 	}

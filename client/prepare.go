@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -67,13 +67,9 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 		return nil, err
 	}
 
-	defaultFS, err := c.Conf.DefaultFS()
+	fsys, err := staging.Open(ctx, c.Conf, nil, "")
 	if err != nil {
-		return nil, err
-	}
-	fsys, err := staging.Open(ctx, defaultFS, staging.Options{User: c.Conf.User(), NameNodes: c.Conf.NameNodeAddresses})
-	if err != nil {
-		return nil, fmt.Errorf("open the staging filesystem %s: %w", defaultFS, err)
+		return nil, fmt.Errorf("open the staging filesystem: %w", err)
 	}
 	defer fsys.Close()
 	home := fsys.Home(ctx)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -430,7 +430,7 @@ func TestReportTerminalSucceeded(t *testing.T) {
 func TestPutBytes(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	fsys, err := staging.Open(ctx, &url.URL{Scheme: "file", Path: "/"}, staging.Options{Home: root})
+	fsys, err := staging.Open(ctx, hadoopconf.NewDefault(hadoopconf.Options{}), &url.URL{Scheme: "file", Path: "/"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
@@ -109,20 +109,14 @@ func checkEnded(t *testing.T, cl *client.Cluster, id yarn.ApplicationID) {
 	if !rep.Succeeded() || !strings.Contains(rep.Diagnostics, "shell session ended") {
 		t.Errorf("%s ended %s/%s: %s", id, rep.State, rep.FinalStatus, rep.Diagnostics)
 	}
-	dir, err := cl.StagingDirOf(ctx, id)
+	fsys, err := staging.Open(ctx, cl.Conf, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Scheme != "file" {
-		t.Logf("staging directory %s is not local: not checked", dir)
-		return
-	}
-	if _, err := os.Stat(u.Path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("staging directory %s is still there (%v)", u.Path, err)
+	defer fsys.Close()
+	dir := staging.StagingDir(fsys.Home(ctx), id.String())
+	if _, err := fsys.Stat(ctx, dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("staging directory %s is still there (%v)", fsys.URL(dir), err)
 	}
 }
 

@@ -39,6 +39,7 @@ import (
 
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
@@ -340,7 +341,10 @@ func trackApp(t *testing.T, cl *client.Cluster, idStr string) e2eApp {
 				}
 			}
 		}
-		os.RemoveAll(e2eStagingDir(t, idStr))
+		if fsys, dir := e2eStaging(t, idStr); fsys != nil {
+			_ = fsys.RemoveAll(ctx, dir)
+			fsys.Close()
+		}
 	})
 	return e2eApp{id: id, str: idStr}
 }
@@ -383,32 +387,45 @@ func waitState(t *testing.T, ctx context.Context, cl *client.Cluster, a e2eApp, 
 	}
 }
 
-func e2eStagingDir(t *testing.T, id string) string {
-	home, err := os.UserHomeDir()
+// e2eStaging opens the staging filesystem of the cluster's configuration
+// (HDFS on the test cluster) and returns it with the application's staging
+// directory; the caller closes it. It returns nil after reporting an error.
+func e2eStaging(t *testing.T, id string) (staging.FS, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conf, err := hadoopconf.LoadEnvironment()
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return nil, ""
 	}
-	return filepath.Join(home, ".spindle", "staging", id)
+	fsys, err := staging.Open(ctx, conf, nil, "")
+	if err != nil {
+		t.Error(err)
+		return nil, ""
+	}
+	return fsys, staging.StagingDir(fsys.Home(ctx), id)
 }
 
 // checkNoStaging fails unless the application's staging directory is gone,
 // allowing within for an ApplicationMaster that deletes it after unregistering.
 func checkNoStaging(t *testing.T, id string, within time.Duration) {
 	t.Helper()
-	dir := e2eStagingDir(t, id)
+	fsys, dir := e2eStaging(t, id)
+	if fsys == nil {
+		return
+	}
+	defer fsys.Close()
 	deadline := time.Now().Add(within)
 	for {
-		_, err := os.Stat(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := fsys.Stat(ctx, dir)
+		cancel()
 		if errors.Is(err, fs.ErrNotExist) {
 			return
 		}
 		if time.Now().After(deadline) {
-			entries, _ := os.ReadDir(dir)
-			var names []string
-			for _, e := range entries {
-				names = append(names, e.Name())
-			}
-			t.Errorf("the staging directory %s is still there (%v): %v", dir, err, names)
+			t.Errorf("the staging directory %s is still there (%v)", fsys.URL(dir), err)
 			return
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/client"
-	"github.com/spindle-yarn/spindle/client/staging"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 )
 

@@ -147,7 +147,7 @@ func TestStageCachedConcurrent(t *testing.T) {
 
 func TestStageCachedHDFS(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{})
+	h := newFakeHDFS(t, ns, "ns", options{})
 	ctx := context.Background()
 	bin := writeFile(t, t.TempDir(), "spindle", 2*copyChunk)
 	root := CacheRoot(h.Home(ctx))

@@ -4,7 +4,8 @@
 // ApplicationMaster deletes the application's staging directory when it is
 // done.
 //
-// Two filesystems are supported, chosen by Open from the fs.defaultFS URI:
+// Open, from the Hadoop configuration, is the only way in. Two filesystems
+// are supported, chosen from the fs.defaultFS URI:
 //
 //   - file:// — the local filesystem (single-node and test clusters, where the
 //     NodeManagers see the same disk);
@@ -38,6 +39,7 @@ import (
 	"time"
 
 	"github.com/colinmarc/hdfs/v2"
+	"github.com/spindle-yarn/spindle/hadoopconf"
 )
 
 // Permissions used for staged data (Spark uses the same: its staging
@@ -116,9 +118,9 @@ type FS interface {
 	Close() error
 }
 
-// Options configures Open. The zero value works for a local filesystem and
+// options configures open. The zero value works for a local filesystem and
 // for an HDFS NameNode given as hdfs://host[:port].
-type Options struct {
+type options struct {
 	// Home overrides the home directory (default: the local user's home
 	// directory from $HOME; on HDFS /user/<user>).
 	Home string
@@ -173,10 +175,64 @@ type Options struct {
 	ConfigureClient func(*hdfs.ClientOptions) error
 }
 
-// Open returns the staging filesystem for fs.defaultFS. Supported schemes are
-// file (file:///) and hdfs (hdfs://host:port or hdfs://nameservice). For
-// HDFS it connects to a NameNode before returning; ctx bounds that.
-func Open(ctx context.Context, defaultFS *url.URL, opts Options) (FS, error) {
+// Open returns the staging filesystem at uri (fs.defaultFS when nil) as
+// conf describes it, acting as user (conf's user when empty). It is the one
+// way the client and the ApplicationMaster reach the staging area, so both
+// honour the same keys: the HA NameNodes of a nameservice
+// (dfs.ha.namenodes.*, dfs.namenode.rpc-address.*), dfs.replication for
+// uploaded files (the filesystem's default when unset) and
+// dfs.client.use.datanode.hostname. For HDFS it connects to a NameNode before
+// returning; ctx bounds that.
+func Open(ctx context.Context, conf *hadoopconf.Conf, uri *url.URL, user string) (FS, error) {
+	opts, err := optionsFrom(conf, user)
+	if err != nil {
+		return nil, err
+	}
+	if uri == nil {
+		if uri, err = conf.DefaultFS(); err != nil {
+			return nil, fmt.Errorf("staging: %w", err)
+		}
+	}
+	return open(ctx, uri, opts)
+}
+
+// optionsFrom reads what the staging filesystem needs from conf.
+func optionsFrom(conf *hadoopconf.Conf, user string) (options, error) {
+	if user == "" {
+		user = conf.User()
+	}
+	opts := options{User: user, NameNodes: conf.NameNodeAddresses}
+	if v, ok := conf.Lookup(keyReplication); ok && strings.TrimSpace(v) != "" {
+		n, err := conf.GetInt(keyReplication, 0)
+		if err != nil || n < 1 || n > 512 {
+			return options{}, fmt.Errorf("staging: %s=%q (from %s): want a whole number from 1 to 512", keyReplication, v, orUnknown(conf.Source(keyReplication)))
+		}
+		opts.Replication = n
+	}
+	hostnames, err := conf.GetBool(keyUseDatanodeHostname, false)
+	if err != nil {
+		return options{}, fmt.Errorf("staging: %w", err)
+	}
+	opts.UseDatanodeHostname = hostnames
+	return opts, nil
+}
+
+func orUnknown(source string) string {
+	if source == "" {
+		return "the configuration"
+	}
+	return source
+}
+
+// Hadoop keys the staging filesystem honours.
+const (
+	keyReplication         = "dfs.replication"
+	keyUseDatanodeHostname = "dfs.client.use.datanode.hostname"
+)
+
+// open returns the staging filesystem for fs.defaultFS. Supported schemes are
+// file (file:///) and hdfs (hdfs://host:port or hdfs://nameservice).
+func open(ctx context.Context, defaultFS *url.URL, opts options) (FS, error) {
 	if defaultFS == nil || defaultFS.String() == "" {
 		return nil, errors.New("staging: fs.defaultFS is not set (Hadoop's default is file:///; for HDFS set it in core-site.xml to hdfs://namenode:8020 or hdfs://<nameservice>)")
 	}
@@ -233,7 +289,7 @@ func checkPath(p string) (string, error) {
 
 // resolveUser returns the Hadoop user name: opts.User, else
 // HADOOP_USER_NAME, else the operating-system user.
-func resolveUser(opts Options) (string, error) {
+func resolveUser(opts options) (string, error) {
 	if opts.User != "" {
 		return opts.User, nil
 	}

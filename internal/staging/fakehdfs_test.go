@@ -309,7 +309,7 @@ func (f fakeInfo) IsDir() bool        { return f.e.dir }
 func (f fakeInfo) Sys() any           { return nil }
 
 // newFakeHDFS returns an hdfsFS for hdfs://<authority> over ns.
-func newFakeHDFS(t *testing.T, ns *fakeNS, authority string, opts Options) *hdfsFS {
+func newFakeHDFS(t *testing.T, ns *fakeNS, authority string, opts options) *hdfsFS {
 	t.Helper()
 	u := &url.URL{Scheme: "hdfs", Host: authority, Path: "/"}
 	h, err := newHDFS(context.Background(), u, opts, ns.dial)

@@ -30,7 +30,7 @@ type localFS struct {
 
 // newLocalFS returns the local filesystem for a file: URI, which must not
 // name a host other than localhost.
-func newLocalFS(u *url.URL, opts Options) (*localFS, error) {
+func newLocalFS(u *url.URL, opts options) (*localFS, error) {
 	if h := u.Hostname(); h != "" && h != "localhost" {
 		return nil, fmt.Errorf("staging: fs.defaultFS %q names host %q; file: URIs must be local (file:///)", u.String(), h)
 	}

@@ -34,17 +34,17 @@ func TestNameNodeAddrs(t *testing.T) {
 	}
 	tests := []struct {
 		uri  string
-		opts Options
+		opts options
 		want []string
 	}{
-		{"hdfs://nn:8020/", Options{}, []string{"nn:8020"}},
-		{"hdfs://nn:9000", Options{NameNodes: ha}, []string{"nn:9000"}},
-		{"hdfs://nn/", Options{}, []string{"nn:8020"}},
-		{"hdfs://nn/", Options{NameNodes: ha}, []string{"nn:8020"}},
-		{"hdfs://mycluster", Options{NameNodes: ha}, []string{"nn1.example.com:8020", "nn2.example.com:8020"}},
-		{"hdfs://mycluster", Options{}, []string{"mycluster:8020"}},
-		{"hdfs://[::1]:9000/", Options{}, []string{"[::1]:9000"}},
-		{"hdfs://mycluster", Options{Addresses: []string{"a:1", "b:2"}, NameNodes: ha}, []string{"a:1", "b:2"}},
+		{"hdfs://nn:8020/", options{}, []string{"nn:8020"}},
+		{"hdfs://nn:9000", options{NameNodes: ha}, []string{"nn:9000"}},
+		{"hdfs://nn/", options{}, []string{"nn:8020"}},
+		{"hdfs://nn/", options{NameNodes: ha}, []string{"nn:8020"}},
+		{"hdfs://mycluster", options{NameNodes: ha}, []string{"nn1.example.com:8020", "nn2.example.com:8020"}},
+		{"hdfs://mycluster", options{}, []string{"mycluster:8020"}},
+		{"hdfs://[::1]:9000/", options{}, []string{"[::1]:9000"}},
+		{"hdfs://mycluster", options{Addresses: []string{"a:1", "b:2"}, NameNodes: ha}, []string{"a:1", "b:2"}},
 	}
 	for _, tt := range tests {
 		got, err := nameNodeAddrs(mustURL(t, tt.uri), tt.opts)
@@ -52,7 +52,7 @@ func TestNameNodeAddrs(t *testing.T) {
 			t.Errorf("nameNodeAddrs(%s) = %v, %v; want %v", tt.uri, got, err, tt.want)
 		}
 	}
-	if _, err := nameNodeAddrs(mustURL(t, "hdfs:///x"), Options{}); err == nil {
+	if _, err := nameNodeAddrs(mustURL(t, "hdfs:///x"), options{}); err == nil {
 		t.Error("hdfs:///x: no error for a URI without host")
 	}
 }
@@ -68,18 +68,18 @@ func TestResolveUser(t *testing.T) {
 	}
 	osUser := func() (string, error) { return "osuser", nil }
 	for _, tt := range []struct {
-		opts Options
+		opts options
 		want string
 	}{
-		{Options{User: "explicit", Getenv: env("envuser"), CurrentUser: osUser}, "explicit"},
-		{Options{Getenv: env("envuser"), CurrentUser: osUser}, "envuser"},
-		{Options{Getenv: env(""), CurrentUser: osUser}, "osuser"},
+		{options{User: "explicit", Getenv: env("envuser"), CurrentUser: osUser}, "explicit"},
+		{options{Getenv: env("envuser"), CurrentUser: osUser}, "envuser"},
+		{options{Getenv: env(""), CurrentUser: osUser}, "osuser"},
 	} {
 		if got, err := resolveUser(tt.opts); err != nil || got != tt.want {
 			t.Errorf("resolveUser = %q, %v; want %q", got, err, tt.want)
 		}
 	}
-	_, err := resolveUser(Options{Getenv: env(""), CurrentUser: func() (string, error) { return "", errors.New("no passwd entry") }})
+	_, err := resolveUser(options{Getenv: env(""), CurrentUser: func() (string, error) { return "", errors.New("no passwd entry") }})
 	if err == nil || !strings.Contains(err.Error(), "HADOOP_USER_NAME") {
 		t.Errorf("error %v should suggest HADOOP_USER_NAME", err)
 	}
@@ -98,7 +98,7 @@ func TestHDFSURL(t *testing.T) {
 		{"ns", "/user/a/x.zip", "hdfs://ns/user/a/x.zip", "ns", -1, "/user/a/x.zip"},
 		{"ns", "/a b/c#d", "hdfs://ns/a%20b/c%23d", "ns", -1, "/a b/c#d"},
 	} {
-		h := newFakeHDFS(t, newFakeNS(t), tt.authority, Options{})
+		h := newFakeHDFS(t, newFakeNS(t), tt.authority, options{})
 		got := h.URL(tt.p)
 		if got != tt.want {
 			t.Errorf("URL(%q) on %s = %q, want %q", tt.p, tt.authority, got, tt.want)
@@ -118,11 +118,11 @@ func TestHDFSURL(t *testing.T) {
 }
 
 func TestHDFSHome(t *testing.T) {
-	h := newFakeHDFS(t, newFakeNS(t), "ns", Options{})
+	h := newFakeHDFS(t, newFakeNS(t), "ns", options{})
 	if got := h.Home(context.Background()); got != "/user/alice" {
 		t.Errorf("Home = %q, want /user/alice", got)
 	}
-	h = newFakeHDFS(t, newFakeNS(t), "ns", Options{Home: "/home/x"})
+	h = newFakeHDFS(t, newFakeNS(t), "ns", options{Home: "/home/x"})
 	if got := h.Home(context.Background()); got != "/home/x" {
 		t.Errorf("Home = %q, want /home/x", got)
 	}
@@ -134,7 +134,7 @@ func TestHDFSHome(t *testing.T) {
 func TestHDFSCreateOrder(t *testing.T) {
 	ns := newFakeNS(t)
 	ns.replicatingLeft = 2
-	h := newFakeHDFS(t, ns, "ns", Options{})
+	h := newFakeHDFS(t, ns, "ns", options{})
 	ctx := context.Background()
 	if err := h.MkdirAll(ctx, "/s", 0o700); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestHDFSCreateOrder(t *testing.T) {
 
 func TestHDFSCreateReplication(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{Replication: 2})
+	h := newFakeHDFS(t, ns, "ns", options{Replication: 2})
 	ctx := context.Background()
 	if err := h.MkdirAll(ctx, "/s", 0o700); err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func TestHDFSCreateReplication(t *testing.T) {
 func TestHDFSCreateStillReplicating(t *testing.T) {
 	ns := newFakeNS(t)
 	ns.replicatingLeft = 1000
-	h := newFakeHDFS(t, ns, "ns", Options{})
+	h := newFakeHDFS(t, ns, "ns", options{})
 	ctx := context.Background()
 	if err := h.MkdirAll(ctx, "/s", 0o700); err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func hdfsIsReplicating(err error) bool {
 
 func TestHDFSStatMissingAndRename(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{})
+	h := newFakeHDFS(t, ns, "ns", options{})
 	ctx := context.Background()
 	if _, err := h.Stat(ctx, "/nope"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Stat missing: %v", err)
@@ -244,7 +244,7 @@ func TestHDFSStatMissingAndRename(t *testing.T) {
 // OpTimeout, and its client must not be reused.
 func TestHDFSContextBoundsCalls(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{OpTimeout: 200 * time.Millisecond})
+	h := newFakeHDFS(t, ns, "ns", options{OpTimeout: 200 * time.Millisecond})
 	block := make(chan struct{})
 	ns.mu.Lock()
 	ns.block = block
@@ -281,7 +281,7 @@ func TestHDFSContextBoundsCalls(t *testing.T) {
 
 func TestHDFSPoolLimitsClients(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{MaxConns: 2})
+	h := newFakeHDFS(t, ns, "ns", options{MaxConns: 2})
 	ctx := context.Background()
 	errs := make(chan error, 20)
 	for i := 0; i < 20; i++ {
@@ -304,29 +304,29 @@ func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
 		defaultFS string
-		opts      Options
+		opts      options
 		want      []string
 	}{
-		{"s3a://bucket/", Options{}, []string{"fs.defaultFS", "s3a://bucket/"}},
-		{"viewfs://cluster/", Options{}, []string{"fs.defaultFS", "viewfs://cluster/"}},
-		{"/just/a/path", Options{}, []string{"fs.defaultFS", "no scheme"}},
-		{"file://otherhost/", Options{}, []string{"fs.defaultFS", "otherhost"}},
-		{"hdfs://nn:8020", Options{Auth: "kerberos", User: "a"}, []string{"Kerberos"}},
-		{"hdfs://nn:8020", Options{Auth: "token", User: "a"}, []string{"token"}},
+		{"s3a://bucket/", options{}, []string{"fs.defaultFS", "s3a://bucket/"}},
+		{"viewfs://cluster/", options{}, []string{"fs.defaultFS", "viewfs://cluster/"}},
+		{"/just/a/path", options{}, []string{"fs.defaultFS", "no scheme"}},
+		{"file://otherhost/", options{}, []string{"fs.defaultFS", "otherhost"}},
+		{"hdfs://nn:8020", options{Auth: "kerberos", User: "a"}, []string{"Kerberos"}},
+		{"hdfs://nn:8020", options{Auth: "token", User: "a"}, []string{"token"}},
 	} {
-		_, err := Open(ctx, mustURL(t, tt.defaultFS), tt.opts)
+		_, err := open(ctx, mustURL(t, tt.defaultFS), tt.opts)
 		if err == nil {
-			t.Errorf("Open(%s): no error", tt.defaultFS)
+			t.Errorf("open(%s): no error", tt.defaultFS)
 			continue
 		}
 		for _, w := range tt.want {
 			if !strings.Contains(err.Error(), w) {
-				t.Errorf("Open(%s): error %q does not mention %q", tt.defaultFS, err, w)
+				t.Errorf("open(%s): error %q does not mention %q", tt.defaultFS, err, w)
 			}
 		}
 	}
-	if _, err := Open(ctx, nil, Options{}); err == nil || !strings.Contains(err.Error(), "fs.defaultFS") {
-		t.Errorf("Open(nil): %v", err)
+	if _, err := open(ctx, nil, options{}); err == nil || !strings.Contains(err.Error(), "fs.defaultFS") {
+		t.Errorf("open(nil): %v", err)
 	}
 }
 
@@ -335,7 +335,7 @@ func TestOpenErrors(t *testing.T) {
 func TestOpenHDFSUnreachable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := Open(ctx, mustURL(t, "hdfs://127.0.0.1:1/"), Options{User: "a", DialTimeout: time.Second})
+	_, err := open(ctx, mustURL(t, "hdfs://127.0.0.1:1/"), options{User: "a", DialTimeout: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("Open of an unreachable NameNode: %v", err)
 	}
@@ -383,7 +383,7 @@ func (r *slowReader) Read(p []byte) (int, error) {
 // uploads, nor waiting for a connection another upload holds.
 func TestHDFSSlowUploadIsNotATimeout(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{MaxConns: 1, OpTimeout: 60 * time.Millisecond})
+	h := newFakeHDFS(t, ns, "ns", options{MaxConns: 1, OpTimeout: 60 * time.Millisecond})
 	ctx := context.Background()
 	if err := h.MkdirAll(ctx, "/s", 0o700); err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 func newLocal(t *testing.T) (FS, string) {
 	t.Helper()
 	home := t.TempDir()
-	f, err := Open(context.Background(), mustURL(t, "file:///"), Options{Home: home})
+	f, err := open(context.Background(), mustURL(t, "file:///"), options{Home: home})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestLocalURL(t *testing.T) {
 
 func TestLocalHomeDefault(t *testing.T) {
 	t.Setenv("HOME", "/some/home")
-	f, err := Open(context.Background(), mustURL(t, "file:///"), Options{})
+	f, err := open(context.Background(), mustURL(t, "file:///"), options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 // URI has none.
 const defaultNameNodePort = "8020"
 
-// Defaults for Options.
+// Defaults for options.
 const (
 	defaultDialTimeout = 30 * time.Second
 	defaultOpTimeout   = 2 * time.Minute
@@ -99,7 +99,7 @@ func (a colinmarcClient) Close() error                                 { return 
 // opts.Addresses if set; host:port when the URI has a port; the nameservice's
 // NameNodes (from opts.NameNodes) when the host is an HA nameservice; else
 // host:8020.
-func nameNodeAddrs(u *url.URL, opts Options) ([]string, error) {
+func nameNodeAddrs(u *url.URL, opts options) ([]string, error) {
 	if len(opts.Addresses) > 0 {
 		return append([]string(nil), opts.Addresses...), nil
 	}
@@ -149,7 +149,7 @@ type hdfsFS struct {
 }
 
 // openHDFS connects to the NameNode(s) for fs.defaultFS u.
-func openHDFS(ctx context.Context, u *url.URL, opts Options) (*hdfsFS, error) {
+func openHDFS(ctx context.Context, u *url.URL, opts options) (*hdfsFS, error) {
 	addrs, err := nameNodeAddrs(u, opts)
 	if err != nil {
 		return nil, fmt.Errorf("staging: %w", err)
@@ -204,7 +204,7 @@ func openHDFS(ctx context.Context, u *url.URL, opts Options) (*hdfsFS, error) {
 
 // newHDFS builds the filesystem over clients made by dial and connects the
 // first one, which also tells the user for the home directory.
-func newHDFS(ctx context.Context, u *url.URL, opts Options, dial func() (hdfsClient, error)) (*hdfsFS, error) {
+func newHDFS(ctx context.Context, u *url.URL, opts options, dial func() (hdfsClient, error)) (*hdfsFS, error) {
 	maxConns := opts.MaxConns
 	if maxConns <= 0 {
 		maxConns = defaultMaxConns
@@ -261,7 +261,7 @@ func (h *hdfsFS) URL(p string) string {
 	return u.String()
 }
 
-// Home returns /user/<user> (or Options.Home).
+// Home returns /user/<user> (or options.Home).
 func (h *hdfsFS) Home(context.Context) string { return h.home }
 
 // MkdirAll creates p and its parents with permission perm.

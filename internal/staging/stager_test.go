@@ -267,7 +267,7 @@ func TestStageLocalInPlace(t *testing.T) {
 
 func TestStageHDFS(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "mycluster", Options{})
+	h := newFakeHDFS(t, ns, "mycluster", options{})
 	ctx := context.Background()
 	// A file already on the cluster.
 	if err := h.MkdirAll(ctx, "/data", 0o755); err != nil {
@@ -357,7 +357,7 @@ func TestStageCancel(t *testing.T) {
 
 func TestStageCancelHDFS(t *testing.T) {
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{})
+	h := newFakeHDFS(t, ns, "ns", options{})
 	src := writeFile(t, t.TempDir(), "big", 40*copyChunk)
 	var s Stager
 	plan, err := s.Plan([]Item{{Source: src}})
@@ -439,7 +439,7 @@ func TestCleanup(t *testing.T) {
 	}
 	// HDFS too.
 	ns := newFakeNS(t)
-	h := newFakeHDFS(t, ns, "ns", Options{})
+	h := newFakeHDFS(t, ns, "ns", options{})
 	if err := h.MkdirAll(ctx, "/user/alice/.spindle/staging/app/sub", 0o700); err != nil {
 		t.Fatal(err)
 	}
