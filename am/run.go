@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 

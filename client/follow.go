@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 

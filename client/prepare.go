@@ -8,8 +8,8 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/staging"
 )
 
 // Submission is a submission checked on this machine and ready to go to the cluster.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/staging"
 )
 
 // utFile creates a file with the given mode in dir and returns its path.

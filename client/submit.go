@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 	"google.golang.org/protobuf/proto"
 )

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 	"google.golang.org/protobuf/proto"
 )

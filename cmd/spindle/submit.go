@@ -10,8 +10,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/client"
-	"github.com/spindle-yarn/spindle/internal/staging"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/staging"
 )
 
 func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
