@@ -87,7 +87,7 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	m := &master{spec: app, log: entry, secret: secret, host: "127.0.0.1",
 		pool: newPool(o.Executors, maxFailures, 0), done: make(chan result, 1), state: "running"}
 	l := &localLauncher{pool: m.pool, opts: o, log: entry, root: lc.workDir, wake: make(chan struct{}, 1),
-		procs: map[string]*exec.Cmd{}, secret: secret, appID: id}
+		procs: map[string]*exec.Cmd{}, secret: spec.ExecutorSecret(secret), appID: id}
 	m.alloc = l
 	lc.m, lc.l = m, l
 	runCtx, cancel := context.WithCancel(ctx)

@@ -3,6 +3,7 @@ package am
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -290,5 +291,42 @@ func TestStartLocalOwnWorkDirKept(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(b)); got != filepath.Join(wd, "executor-1") {
 		t.Errorf("executor ran in %q", got)
+	}
+}
+
+// TestLocalExecutorsGetExecutorSecret: local executors hold the executors'
+// secret, not the driver's, and the API refuses it where only the driver may act.
+func TestLocalExecutorsGetExecutorSecret(t *testing.T) {
+	out := &lockedBuffer{}
+	lc := startLocal(t, LocalOptions{Name: "secrets", Executors: 1, Output: out,
+		ExecutorCommand: []string{"/bin/sh", "-c", `echo "secret=$SPINDLE_SECRET"; exec sleep 60`}})
+	driver := lc.DriverEnv()
+	want := "secret=" + spec.ExecutorSecret(driver.Secret)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("executor output %q lacks %q", out.String(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	execEnv := container.Env{Role: container.RoleExecutor, AppID: driver.AppID, ExecutorID: "1", AMURL: driver.AMURL,
+		Secret: spec.ExecutorSecret(driver.Secret)}
+	c, err := container.Connect(execEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Executors(ctx); err != nil {
+		t.Errorf("executor cannot list executors: %v", err)
+	}
+	var se *container.StatusError
+	if err := c.Finish(ctx, 0, "an executor ending the application"); !errors.As(err, &se) || se.StatusCode != 403 {
+		t.Errorf("executor Finish: %v, want a 403", err)
+	}
+	select {
+	case <-lc.Done():
+		t.Fatal("an executor's Finish ended the application")
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
@@ -292,5 +293,38 @@ func TestMasterShutdown(t *testing.T) {
 	}
 	if cleaned != 0 {
 		t.Error("staging cleaned although unregistering failed")
+	}
+}
+
+// TestExecutorCredentials: executor containers get the AM's credentials
+// without the AMRM token and with the executors' secret instead of the
+// application's, so they cannot act as the driver.
+func TestExecutorCredentials(t *testing.T) {
+	am := &creds.Credentials{}
+	am.AddToken("", creds.Token{Kind: creds.AMRMTokenKind, Identifier: []byte("id"), Password: []byte("pw")})
+	am.AddToken("hdfs", creds.Token{Kind: "HDFS_DELEGATION_TOKEN", Identifier: []byte("d"), Password: []byte("p"), Service: "nn:8020"})
+	am.AddSecret(spec.SecretAlias, []byte("app-secret"))
+	b, err := executorCredentials(am, "app-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := creds.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got.FindToken(creds.AMRMTokenKind); ok {
+		t.Error("executors get the AMRM token")
+	}
+	if _, ok := got.Token("hdfs"); !ok {
+		t.Error("executors lose the other tokens")
+	}
+	if s, ok := got.Secret(spec.SecretAlias); ok {
+		t.Errorf("executors get the application secret %q", s)
+	}
+	if s, _ := got.Secret(spec.ExecutorSecretAlias); string(s) != spec.ExecutorSecret("app-secret") {
+		t.Errorf("executors' secret = %q, want the derived one", s)
+	}
+	if _, ok := am.Secret(spec.SecretAlias); !ok {
+		t.Error("executorCredentials changed the AM's own credentials")
 	}
 }

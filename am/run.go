@@ -80,11 +80,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if !ok || len(secret) == 0 {
 		return fmt.Errorf("the AM's credentials hold no %q secret", spec.SecretAlias)
 	}
-	execCreds := amCreds.Clone()
-	execCreds.RemoveTokensOfKind(creds.AMRMTokenKind) // executors must not talk to the RM as us
-	execTokens, err := execCreds.Marshal(creds.FormatWritable)
+	execTokens, err := executorCredentials(amCreds, string(secret))
 	if err != nil {
-		return fmt.Errorf("write executor credentials: %w", err)
+		return err
 	}
 
 	conf, err := hadoopconf.LoadEnvironment()
@@ -274,4 +272,20 @@ func splitComma(s string) []string {
 		}
 	}
 	return out
+}
+
+// executorCredentials are the AM's credentials as executor containers get them:
+// without the AMRM token (executors must not talk to the RM as the AM) and with
+// the executors' secret in place of the application's, so that an executor can
+// neither end the application nor speak for the driver.
+func executorCredentials(amCreds *creds.Credentials, appSecret string) ([]byte, error) {
+	c := amCreds.Clone()
+	c.RemoveTokensOfKind(creds.AMRMTokenKind)
+	c.RemoveSecret(spec.SecretAlias)
+	c.AddSecret(spec.ExecutorSecretAlias, []byte(spec.ExecutorSecret(appSecret)))
+	b, err := c.Marshal(creds.FormatWritable)
+	if err != nil {
+		return nil, fmt.Errorf("write executor credentials: %w", err)
+	}
+	return b, nil
 }

@@ -2,7 +2,9 @@
 // executor status, a small key-value store with long-poll waits for drivers
 // and executors to find each other, scaling, and the client-mode driver's
 // heartbeat and outcome. Every /api/ request must carry
-// "Authorization: Bearer <secret>"; GET / is an HTML status page without
+// "Authorization: Bearer <secret>" with the driver's or the executors' secret
+// (the executors' may not scale, heartbeat or finish as the driver);
+// routing uses net/http's method and path patterns. GET / is an HTML status page without
 // secrets that needs no authorization, because the ResourceManager's web
 // proxy sends browsers there. The container package has the matching client.
 package httpapi
@@ -26,6 +28,7 @@ import (
 	"time"
 
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
 // Backend is what the ApplicationMaster provides to the Server. Its methods
@@ -106,8 +109,10 @@ func WithErrorLog(l *log.Logger) Option {
 
 // Server serves the AM HTTP API. Create it with New.
 type Server struct {
-	secretHash [sha256.Size]byte
-	backend    Backend
+	driverHash   [sha256.Size]byte
+	executorHash [sha256.Size]byte
+	handler      http.Handler
+	backend      Backend
 	opts       options
 	kv         *store
 	page       *template.Template
@@ -116,8 +121,12 @@ type Server struct {
 	drained   chan struct{}
 }
 
-// New returns a Server that accepts requests carrying secret and answers
-// them from b and its own key-value store.
+// New returns a Server that answers requests from b and its own key-value
+// store. It accepts two bearer secrets: the application's secret, which the
+// driver holds, and the executors' secret derived from it
+// (spec.ExecutorSecret), which the executors hold. The executors' secret is
+// refused with 403 on the driver-only endpoints: scale, driver heartbeat and
+// driver finish.
 func New(secret string, b Backend, opts ...Option) (*Server, error) {
 	if secret == "" {
 		return nil, errors.New("creating AM HTTP API server: secret is empty")
@@ -147,20 +156,21 @@ func New(secret string, b Backend, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating AM HTTP API server: %w", err)
 	}
-	return &Server{
-		secretHash: sha256.Sum256([]byte(secret)),
-		backend:    b,
-		opts:       o,
-		kv:         newStore(o.maxKeys, o.maxBytes),
-		page:       page,
-		drained:    make(chan struct{}),
-	}, nil
+	s := &Server{
+		driverHash:   sha256.Sum256([]byte(secret)),
+		executorHash: sha256.Sum256([]byte(spec.ExecutorSecret(secret))),
+		backend:      b,
+		opts:         o,
+		kv:           newStore(o.maxKeys, o.maxBytes),
+		page:         page,
+		drained:      make(chan struct{}),
+	}
+	s.handler = s.routes()
+	return s, nil
 }
 
 // Handler returns the http.Handler serving the API and the status page.
-func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serveHTTP)
-}
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Drain ends every pending key-value wait with 503 Service Unavailable, and
 // makes later waits fail the same way at once, so that long-polls do not
@@ -216,119 +226,167 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// serveHTTP routes a request.
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	if p == "/" {
-		if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
-			return
-		}
-		s.serveStatusPage(w, r)
-		return
-	}
-	if !strings.HasPrefix(p, apiPrefix) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no such page %q", p))
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="spindle"`)
-		writeError(w, http.StatusUnauthorized, "missing or wrong secret: send \"Authorization: Bearer <secret>\" with the application's secret (SPINDLE_SECRET)")
-		return
-	}
-	switch p {
-	case "/api/v1/app":
-		if allowMethod(w, r, http.MethodGet) {
-			writeJSON(w, http.StatusOK, s.backend.App())
-		}
-	case "/api/v1/executors":
-		if allowMethod(w, r, http.MethodGet) {
-			execs := s.backend.Executors()
-			if execs == nil {
-				execs = []container.ExecutorInfo{}
-			}
-			writeJSON(w, http.StatusOK, execs)
-		}
-	case kvPath:
-		if allowMethod(w, r, http.MethodGet) {
-			s.listKV(w, r)
-		}
-	case "/api/v1/scale":
-		if allowMethod(w, r, http.MethodPost) {
-			s.scale(w, r)
-		}
-	case "/api/v1/driver/heartbeat":
-		if allowMethod(w, r, http.MethodPost) {
-			s.backend.DriverHeartbeat()
-			w.WriteHeader(http.StatusNoContent)
-		}
-	case "/api/v1/driver/finish":
-		if allowMethod(w, r, http.MethodPost) {
-			s.driverFinish(w, r)
-		}
-	default:
-		key, ok := strings.CutPrefix(p, kvPath+"/")
-		if !ok {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", p))
-			return
-		}
-		if !allowMethod(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
-			return
-		}
-		if err := container.ValidateKVKey(key); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		switch r.Method {
-		case http.MethodGet:
-			s.getKV(w, r, key)
-		case http.MethodPut:
-			s.putKV(w, r, key)
-		case http.MethodDelete:
-			s.kv.remove(key)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	}
+// routes builds the Server's handler: the status page at /, the API under
+// /api/ behind the secrets, and JSON errors for everything else. A path
+// registered for some methods answers others with 405 and an Allow header.
+func (s *Server) routes() http.Handler {
+	api := http.NewServeMux()
+	handle(api, "/api/v1/app", route{http.MethodGet, s.getApp})
+	handle(api, "/api/v1/executors", route{http.MethodGet, s.getExecutors})
+	handle(api, kvPath, route{http.MethodGet, s.listKV})
+	handle(api, kvPath+"/{key...}", route{http.MethodGet, s.getKV}, route{http.MethodPut, s.putKV},
+		route{http.MethodDelete, s.deleteKV})
+	handle(api, "/api/v1/scale", route{http.MethodPost, driverOnly(s.scale)})
+	handle(api, "/api/v1/driver/heartbeat", route{http.MethodPost, driverOnly(s.driverHeartbeat)})
+	handle(api, "/api/v1/driver/finish", route{http.MethodPost, driverOnly(s.driverFinish)})
+	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
+	})
+
+	mux := http.NewServeMux()
+	handle(mux, "/{$}", route{http.MethodGet, s.serveStatusPage}, route{http.MethodHead, s.serveStatusPage})
+	mux.Handle(apiPrefix, s.authenticate(api))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such page %q", r.URL.Path))
+	})
+	return mux
 }
 
-// authorized reports whether r carries "Authorization: Bearer <secret>". The
-// comparison takes the same time however much of the secret is right.
-func (s *Server) authorized(r *http.Request) bool {
+// route is one method's handler of a path.
+type route struct {
+	method  string
+	handler http.HandlerFunc
+}
+
+// handle registers the routes of path on mux, and a handler for every other
+// method that answers 405 with a JSON error and the Allow header.
+func handle(mux *http.ServeMux, path string, routes ...route) {
+	allowed := make([]string, len(routes))
+	for i, rt := range routes {
+		mux.HandleFunc(rt.method+" "+path, rt.handler)
+		allowed[i] = rt.method
+	}
+	allow := strings.Join(allowed, ", ")
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
+	})
+}
+
+// role is who a request authenticated as.
+type role int
+
+const (
+	roleDriver role = iota + 1
+	roleExecutor
+)
+
+type roleKey struct{}
+
+// authenticate lets a request through when it carries "Authorization: Bearer
+// <secret>" with the driver's or the executors' secret, recording which; it
+// answers 401 otherwise. The comparison takes the same time however much of a
+// secret is right.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		who := s.roleOf(r)
+		if who == 0 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="spindle"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong secret: send \"Authorization: Bearer <secret>\" with the secret Spindle gave the process (SPINDLE_SECRET)")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), roleKey{}, who)))
+	})
+}
+
+// roleOf returns the role whose secret r carries, or 0.
+func (s *Server) roleOf(r *http.Request) role {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
+		return 0
 	}
 	h := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(h[:], s.secretHash[:]) == 1
+	driver := subtle.ConstantTimeCompare(h[:], s.driverHash[:])
+	executor := subtle.ConstantTimeCompare(h[:], s.executorHash[:])
+	switch {
+	case driver == 1:
+		return roleDriver
+	case executor == 1:
+		return roleExecutor
+	}
+	return 0
 }
 
-// allowMethod reports whether r's method is one of methods, answering 405
-// otherwise.
-func allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	for _, m := range methods {
-		if r.Method == m {
-			return true
+// driverOnly refuses requests made with the executors' secret with 403: only
+// the driver ends the application, vouches for the driver being alive or
+// scales the executors.
+func driverOnly(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(roleKey{}) != roleDriver {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("%s %s is for the driver only: executors' secret is not accepted", r.Method, r.URL.Path))
+			return
 		}
+		next(w, r)
 	}
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(methods, ", ")))
-	return false
+}
+
+// getApp answers GET /api/v1/app.
+func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.backend.App())
+}
+
+// getExecutors answers GET /api/v1/executors.
+func (s *Server) getExecutors(w http.ResponseWriter, r *http.Request) {
+	execs := s.backend.Executors()
+	if execs == nil {
+		execs = []container.ExecutorInfo{}
+	}
+	writeJSON(w, http.StatusOK, execs)
+}
+
+// kvKey returns the valid key of a /api/v1/kv/{key...} request, or answers 400.
+func kvKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	key := r.PathValue("key")
+	if err := container.ValidateKVKey(key); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return "", false
+	}
+	return key, true
+}
+
+// deleteKV answers DELETE /api/v1/kv/{key}.
+func (s *Server) deleteKV(w http.ResponseWriter, r *http.Request) {
+	if key, ok := kvKey(w, r); ok {
+		s.kv.remove(key)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// driverHeartbeat answers POST /api/v1/driver/heartbeat.
+func (s *Server) driverHeartbeat(w http.ResponseWriter, r *http.Request) {
+	s.backend.DriverHeartbeat()
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // getKV answers GET /api/v1/kv/{key}[?wait=d].
-func (s *Server) getKV(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Server) getKV(w http.ResponseWriter, r *http.Request) {
+	key, ok := kvKey(w, r)
+	if !ok {
+		return
+	}
 	wait, err := parseWait(r.URL.Query().Get("wait"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	v, ok := s.kv.get(key)
-	if !ok && wait > 0 {
+	v, found := s.kv.get(key)
+	if !found && wait > 0 {
 		var outcome waitOutcome
 		v, outcome = s.kv.wait(r.Context(), key, wait, s.drained)
 		switch outcome {
 		case waitFound:
-			ok = true
+			found = true
 		case waitDrained:
 			writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("stopped waiting for key %q: the ApplicationMaster is shutting down", key))
 			return
@@ -336,7 +394,7 @@ func (s *Server) getKV(w http.ResponseWriter, r *http.Request, key string) {
 			return // the client has gone
 		}
 	}
-	if !ok {
+	if !found {
 		msg := fmt.Sprintf("key %q not found", key)
 		if wait > 0 {
 			msg = fmt.Sprintf("key %q not found after waiting %v", key, wait)
@@ -380,7 +438,11 @@ func parseWait(s string) (time.Duration, error) {
 }
 
 // putKV answers PUT /api/v1/kv/{key}.
-func (s *Server) putKV(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Server) putKV(w http.ResponseWriter, r *http.Request) {
+	key, ok := kvKey(w, r)
+	if !ok {
+		return
+	}
 	if r.ContentLength > container.MaxKVValueSize {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value for key %q is %d bytes, the limit is %d", key, r.ContentLength, container.MaxKVValueSize))
 		return

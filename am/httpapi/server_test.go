@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -853,5 +854,59 @@ func TestCompareExecutorIDs(t *testing.T) {
 		if got := compareExecutorIDs(c.a, c.b); got != c.want {
 			t.Errorf("compareExecutorIDs(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
 		}
+	}
+}
+
+// TestExecutorSecretRefusedOnDriverEndpoints: the executors' secret (what
+// executor containers hold) reads and writes the store and the tables, but
+// cannot end the application, heartbeat as the driver or scale: 403, and
+// nothing reaches the backend. The driver's secret can do all of it.
+func TestExecutorSecretRefusedOnDriverEndpoints(t *testing.T) {
+	e := newTestEnv(t)
+	executor := "Bearer " + spec.ExecutorSecret(testSecret)
+	for _, ep := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/driver/finish", `{"exitCode":0,"diagnostics":"faked by an executor"}`},
+		{"POST", "/api/v1/driver/heartbeat", ``},
+		{"POST", "/api/v1/scale", `{"executors":9}`},
+	} {
+		status, body, _ := e.doAuth(ep.method, ep.path, strings.NewReader(ep.body), executor)
+		if status != http.StatusForbidden {
+			t.Errorf("%s %s with the executors' secret: %d %s, want 403", ep.method, ep.path, status, body)
+			continue
+		}
+		if msg := errorMessage(t, body); !strings.Contains(msg, "driver only") {
+			t.Errorf("%s %s: message %q", ep.method, ep.path, msg)
+		}
+	}
+	if len(e.backend.scales) != 0 || e.backend.heartbeats != 0 || len(e.backend.finishes) != 0 {
+		t.Fatalf("the executors' secret reached the driver's endpoints: %+v", e.backend)
+	}
+	for _, ep := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/api/v1/app", "", http.StatusOK},
+		{"GET", "/api/v1/executors", "", http.StatusOK},
+		{"PUT", "/api/v1/kv/driver/addr", "h:1", http.StatusNoContent},
+		{"GET", "/api/v1/kv/driver/addr", "", http.StatusOK},
+		{"GET", "/api/v1/kv?prefix=driver", "", http.StatusOK},
+		{"DELETE", "/api/v1/kv/driver/addr", "", http.StatusNoContent},
+	} {
+		if status, body, _ := e.doAuth(ep.method, ep.path, strings.NewReader(ep.body), executor); status != ep.want {
+			t.Errorf("%s %s with the executors' secret: %d %s, want %d", ep.method, ep.path, status, body, ep.want)
+		}
+	}
+	// The driver's secret may do what the executors' may not.
+	for _, ep := range []struct{ path, body string }{
+		{"/api/v1/scale", `{"executors":2}`},
+		{"/api/v1/driver/heartbeat", ``},
+		{"/api/v1/driver/finish", `{"exitCode":0}`},
+	} {
+		if status, body, _ := e.do("POST", ep.path, strings.NewReader(ep.body)); status/100 != 2 {
+			t.Errorf("POST %s with the driver's secret: %d %s", ep.path, status, body)
+		}
+	}
+	if len(e.backend.scales) != 1 || e.backend.heartbeats != 1 || len(e.backend.finishes) != 1 {
+		t.Errorf("the driver's requests did not all reach the backend: %+v", e.backend)
 	}
 }

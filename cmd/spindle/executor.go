@@ -13,7 +13,7 @@ import (
 )
 
 // cmdExecutor is what an executor container runs: `spindle executor -- CMD ARGS...`.
-// It puts the application secret from the container's credentials into SPINDLE_SECRET
+// It puts the executors' secret from the container's credentials into SPINDLE_SECRET
 // and replaces itself with CMD, so signals and the exit status are CMD's own.
 func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
 	if len(args) > 0 && args[0] == "--" {
@@ -26,7 +26,7 @@ func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
 		return err
 	}
 	if os.Getenv(container.EnvSecret) == "" {
-		secret, err := creds.ContainerSecret(spec.SecretAlias)
+		secret, err := creds.ContainerSecret(spec.ExecutorSecretAlias)
 		if err != nil {
 			return err
 		}
