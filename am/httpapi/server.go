@@ -113,9 +113,9 @@ type Server struct {
 	executorHash [sha256.Size]byte
 	handler      http.Handler
 	backend      Backend
-	opts       options
-	kv         *store
-	page       *template.Template
+	opts         options
+	kv           *store
+	page         *template.Template
 
 	drainOnce sync.Once
 	drained   chan struct{}
