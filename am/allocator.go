@@ -47,7 +47,7 @@ type allocator struct {
 	wake chan struct{}
 
 	mu         sync.Mutex
-	asked      int // what the RM believes is outstanding: last sent less allocated since; -1 forces a send
+	requests   requests // what the RM believes the AM asks for
 	releases   []yarn.ContainerID
 	containers map[string]*yarnpb.ContainerProto // live containers by id
 	launching  atomic.Int32
@@ -55,7 +55,7 @@ type allocator struct {
 }
 
 func newAllocator(s scheduler, n nodeManagers, p *pool, log *logrus.Entry) *allocator {
-	return &allocator{sched: s, nms: n, pool: p, log: log, asked: 0,
+	return &allocator{sched: s, nms: n, pool: p, log: log,
 		wake: make(chan struct{}, 1), containers: map[string]*yarnpb.ContainerProto{},
 		progress: func() float32 { return 0.1 }}
 }
@@ -110,11 +110,11 @@ func (a *allocator) run(ctx context.Context) error {
 
 // heartbeat is one allocate call and the handling of its response.
 func (a *allocator) heartbeat(ctx context.Context) error {
-	wanted := a.pool.Wanted()
 	a.mu.Lock()
 	var asks []*yarnpb.ResourceRequestProto
-	if wanted != a.asked {
-		asks = []*yarnpb.ResourceRequestProto{a.ask(wanted)}
+	total, send := a.requests.ask(a.pool.Wanted())
+	if send {
+		asks = []*yarnpb.ResourceRequestProto{a.ask(total)}
 	}
 	releases := a.releases
 	a.releases = nil
@@ -129,11 +129,11 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 		a.releases = append(releases, a.releases...)
 		return err
 	}
-	if asks != nil {
-		a.asked = wanted
+	if send {
+		a.requests.sent(total)
 	}
 	if res.Reregistered {
-		a.asked = -1
+		a.requests.forget()
 	}
 	resp := res.Response
 	// Completions first: a slot they free can take a container allocated in the same response.
@@ -141,7 +141,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 		a.completed(st)
 	}
 	for _, c := range resp.GetAllocatedContainers() {
-		a.asked = max(0, a.asked-1)
+		a.requests.allocated()
 		a.allocated(ctx, c)
 	}
 	if res.Shutdown || res.Resync {

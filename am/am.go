@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -215,13 +214,3 @@ func (m *master) shutdown(r result, sched scheduler, trackingURL string) error {
 	}
 	return nil
 }
-
-func exitCodeOf(err error) (int, bool) {
-	var ee interface{ ExitCode() int }
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), true
-	}
-	return 0, false
-}
-
-var _ = os.Getenv

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -229,7 +228,7 @@ func (l *localLauncher) start(e *executor) error {
 	cmd.Dir = dir
 	eenv := container.Env{Role: container.RoleExecutor, AppID: l.appID, ExecutorID: strconv.Itoa(e.id), AMURL: l.amURL, Secret: l.secret}
 	cmd.Env = proc.Environ(os.Environ(), spec.RoleEnv(l.opts.Env, "", eenv))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	proc.OwnGroup(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -272,7 +271,7 @@ func (l *localLauncher) stop(ctx context.Context, execs []*executor) {
 		cmd := l.procs[e.containerID]
 		l.mu.Unlock()
 		if cmd != nil && cmd.Process != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			proc.SignalGroup(cmd.Process.Pid, false)
 		}
 	}
 	done := make(chan struct{})
@@ -282,7 +281,7 @@ func (l *localLauncher) stop(ctx context.Context, execs []*executor) {
 	case <-ctx.Done():
 		l.mu.Lock()
 		for _, cmd := range l.procs {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			proc.SignalGroup(cmd.Process.Pid, true)
 		}
 		l.mu.Unlock()
 	}

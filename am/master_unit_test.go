@@ -12,6 +12,7 @@ import (
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
+	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -38,19 +39,19 @@ func testMaster(a *spec.App, target int) (*master, *fakeLauncher) {
 }
 
 func TestDriverResult(t *testing.T) {
-	r := driverResult(nil)
+	r := driverResult(proc.ExitOf(nil))
 	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0" {
 		t.Errorf("nil: %+v", r)
 	}
-	r = driverResult(exec.Command("/bin/sh", "-c", "exit 4").Run())
+	r = driverResult(proc.ExitOf(exec.Command("/bin/sh", "-c", "exit 4").Run()))
 	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || r.diagnostics != "the driver exited with code 4" {
 		t.Errorf("exit 4: %+v", r)
 	}
-	r = driverResult(exec.Command("/bin/sh", "-c", "kill -KILL $$").Run())
+	r = driverResult(proc.ExitOf(exec.Command("/bin/sh", "-c", "kill -KILL $$").Run()))
 	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || !strings.Contains(r.diagnostics, "killed by signal killed") {
 		t.Errorf("SIGKILL: %+v", r)
 	}
-	r = driverResult(errors.New("wait: no child processes"))
+	r = driverResult(proc.ExitOf(errors.New("wait: no child processes")))
 	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || !strings.Contains(r.diagnostics, "wait: no child processes") {
 		t.Errorf("other error: %+v", r)
 	}
@@ -233,15 +234,6 @@ func TestExecutorLaunchContext(t *testing.T) {
 	}
 	if a.Executor.Env[container.EnvRole] != "" {
 		t.Error("executorLaunchContext modified the spec's environment")
-	}
-}
-
-func TestExitCodeOf(t *testing.T) {
-	if code, ok := exitCodeOf(exec.Command("/bin/sh", "-c", "exit 6").Run()); !ok || code != 6 {
-		t.Errorf("exitCodeOf = %d, %v", code, ok)
-	}
-	if _, ok := exitCodeOf(errors.New("x")); ok {
-		t.Error("exitCodeOf(plain error) ok")
 	}
 }
 

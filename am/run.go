@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -41,8 +40,39 @@ type Options struct {
 }
 
 // Run is the ApplicationMaster: `spindle am`. It returns when the application has
-// ended and the AM has unregistered, or with an error when it could not.
-func Run(ctx context.Context, opts Options) (err error) {
+// ended and the AM has unregistered, or with an error when it could not. An
+// attempt that fails on its own (not stopped by YARN) deletes the staging
+// directory when it is the last one: YARN makes no further attempt.
+func Run(ctx context.Context, opts Options) error {
+	a, err := newAttempt(opts)
+	if err != nil {
+		return err
+	}
+	defer a.ipc.Close()
+	err = a.run(ctx)
+	if err != nil && ctx.Err() == nil && a.last {
+		a.deleteStaging()
+	}
+	return err
+}
+
+// attempt is one ApplicationMaster attempt on YARN: the master (executor
+// table, API backend) plus what talks to YARN.
+type attempt struct {
+	*master
+	opts  Options
+	id    yarn.AttemptID
+	last  bool // YARN makes no attempt after this one
+	ipc   *ipc.Client
+	sched *yarn.Scheduler
+	loop  *allocator // the allocate loop (master.alloc)
+	addrs []string   // the scheduler's
+}
+
+// newAttempt reads who and where the AM is (the spec, the container's
+// identity, credentials and shipped configuration) and builds the attempt;
+// it connects to nothing.
+func newAttempt(opts Options) (*attempt, error) {
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -51,27 +81,42 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if log == nil {
 		log = logrus.New()
 	}
+	if err := spec.LinkNodeLocal(".", getenv(spec.EnvNodeLocalLinks)); err != nil {
+		return nil, err
+	}
 	app, err := spec.Read(opts.SpecPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	entry := log.WithField("app", app.ID)
-
-	// Who we are: the attempt id is inside our container id.
 	cid, err := yarn.ParseContainerID(getenv("CONTAINER_ID"))
 	if err != nil {
-		return fmt.Errorf("read CONTAINER_ID (is this running in a YARN container?): %w", err)
+		return nil, fmt.Errorf("read CONTAINER_ID (is this running in a YARN container?): %w", err)
 	}
-	attempt := cid.Attempt
 	host := getenv("NM_HOST")
 	if host == "" {
-		return errors.New("NM_HOST is not set: not running in a YARN container")
+		return nil, errors.New("NM_HOST is not set: not running in a YARN container")
 	}
-
 	amCreds, err := creds.ReadFile(getenv(creds.EnvTokenFile))
 	if err != nil {
-		return fmt.Errorf("read the AM's credentials: %w", err)
+		return nil, fmt.Errorf("read the AM's credentials: %w", err)
 	}
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		return nil, fmt.Errorf("load the shipped Hadoop configuration: %w", err)
+	}
+	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv)}
+	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
+		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
+		cleanup: stagingCleanup(conf, app)}
+	if err := a.connect(conf, amCreds, getenv); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// connect prepares the scheduler and NodeManager clients with the AM's tokens
+// and the executors' credentials.
+func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, getenv func(string) string) error {
 	amrm, ok := amCreds.FindToken(creds.AMRMTokenKind)
 	if !ok {
 		return fmt.Errorf("the AM's credentials hold no %s token", creds.AMRMTokenKind)
@@ -80,165 +125,167 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if !ok || len(secret) == 0 {
 		return fmt.Errorf("the AM's credentials hold no %q secret", spec.SecretAlias)
 	}
-	execTokens, err := executorCredentials(amCreds, string(secret))
-	if err != nil {
+	a.secret = string(secret)
+	var err error
+	if a.tokens, err = executorCredentials(amCreds, a.secret); err != nil {
 		return err
 	}
-
-	conf, err := hadoopconf.LoadEnvironment()
-	if err != nil {
-		return fmt.Errorf("load the shipped Hadoop configuration: %w", err)
-	}
-	addrs, err := conf.SchedulerAddresses()
-	if err != nil {
+	if a.addrs, err = conf.SchedulerAddresses(); err != nil {
 		return err
 	}
 	if v := getenv(EnvSchedulerAddress); v != "" {
-		addrs = splitComma(v)
+		a.addrs = splitComma(v)
 	}
-	ipcClient := ipc.NewClient(ipc.Config{User: app.User, Protection: conf.Get("hadoop.rpc.protection")})
-	defer ipcClient.Close()
+	a.ipc = ipc.NewClient(ipc.Config{User: a.spec.User, Protection: conf.Get("hadoop.rpc.protection")})
 	nmTokens := &yarn.NMTokenCache{}
-	sched, err := yarn.NewScheduler(ipcClient, addrs, &ipc.Token{Identifier: amrm.Identifier, Password: amrm.Password,
+	a.sched, err = yarn.NewScheduler(a.ipc, a.addrs, &ipc.Token{Identifier: amrm.Identifier, Password: amrm.Password,
 		Kind: amrm.Kind, Service: amrm.Service}, nmTokens)
 	if err != nil {
+		a.ipc.Close()
 		return err
 	}
+	a.loop = newAllocator(a.sched, yarnNMs{yarn.NewNodeManagers(a.ipc, nmTokens)}, a.pool, a.log)
+	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
+	a.loop.launchContext = a.executorLaunchContext
+	a.alloc = a.loop
+	return nil
+}
 
-	maxFailures := app.MaxExecutorFailures
-	if maxFailures <= 0 {
-		maxFailures = defaultFailureBudget(app.NumExecutors)
-	}
-	m := &master{spec: app, log: entry, secret: string(secret), host: host, tokens: execTokens,
-		pool: newPool(app.NumExecutors, maxFailures, app.Executor.MemoryMB), done: make(chan result, 1), state: "starting"}
-	alloc := newAllocator(sched, yarnNMs{yarn.NewNodeManagers(ipcClient, nmTokens)}, m.pool, entry)
-	alloc.user, alloc.memory, alloc.cores, alloc.label = app.User, app.Executor.MemoryMB, app.Executor.Cores, app.Executor.NodeLabel
-	alloc.launchContext = m.executorLaunchContext
-	m.alloc = alloc
-	m.cleanup = stagingCleanup(conf, app)
-	// YARN makes no further attempt after the last one: whatever ends it must not leave
-	// the staging directory behind. (MAX_APP_ATTEMPTS is set by the RM in the AM's
-	// environment; the spec carries the client's view as a fallback.)
-	maxAttempts := app.MaxAttempts
-	if n, err := strconv.Atoi(getenv("MAX_APP_ATTEMPTS")); err == nil && n > 0 {
-		maxAttempts = n
-	}
-	defer func() {
-		if err != nil && ctx.Err() == nil && int(attempt.Attempt) >= maxAttempts && m.cleanup != nil {
-			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if cerr := m.cleanup(cctx); cerr != nil {
-				entry.WithError(cerr).Warn("could not delete the staging directory")
-			}
-		}
-	}()
-
+// run is the attempt: serve the API, register, run the allocate loop and the
+// driver (or watch for its heartbeats, or for the executors' end) until the
+// application's outcome is known, then shut down and unregister with it.
+func (a *attempt) run(ctx context.Context) error {
 	apiCtx, stopAPI := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { stopAPI(); wg.Wait() }()
-	if m.amURL, err = m.serveAPI(apiCtx, &wg); err != nil {
+	trackingURL, err := a.register(ctx, apiCtx, &wg)
+	if err != nil {
 		return err
 	}
-	trackingURL := m.amURL + "/"
-	u, err := url.Parse(m.amURL)
-	if err != nil {
-		return fmt.Errorf("AM API address %q: %w", m.amURL, err)
-	}
-	port, err := strconv.Atoi(u.Port())
-	if err != nil {
-		return fmt.Errorf("AM API address %q: %w", m.amURL, err)
-	}
-	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	reg, err := sched.Register(rctx, host, int32(port), trackingURL)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("register with the ResourceManager at %v: %w", addrs, err)
-	}
-	entry.Infof("registered attempt %s; API at %s; max container %d MB / %d vcores", attempt, m.amURL,
-		reg.GetMaximumCapability().GetMemory(), reg.GetMaximumCapability().GetVirtualCores())
-	m.setState("running")
-
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	defer stopLoop()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := alloc.run(loopCtx); err != nil {
-			m.finish(failed(err.Error()))
+		if err := a.loop.run(loopCtx); err != nil {
+			a.finish(failed(err.Error()))
 		}
 	}()
-
-	var driver *exec.Cmd
-	switch {
-	case app.Mode == spec.ModeClient:
-		go m.watchDriver(loopCtx)
-	case len(app.Driver.Command) == 0:
-		go m.watchExecutorsOnly(loopCtx)
-	default:
-		if driver, err = m.startDriver(getenv); err != nil {
-			m.finish(failed(err.Error()))
-		} else {
-			go func() { m.finish(driverResult(driver.Wait())) }()
-		}
-	}
-
-	var r result
+	stopDriver := a.superviseDriver(loopCtx)
 	select {
-	case r = <-m.done:
-	case <-ctx.Done():
-		// YARN is stopping us (the application was killed): no unregistering.
-		entry.Warn("the ApplicationMaster was asked to stop")
-		stopProcess(driver)
+	case r := <-a.done:
+		stopDriver()
+		stopLoop()
+		a.loop.launches.Wait()
+		return a.shutdown(r, a.sched, trackingURL)
+	case <-ctx.Done(): // YARN is stopping us (the application was killed): no unregistering
+		a.log.Warn("the ApplicationMaster was asked to stop")
+		stopDriver()
 		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		m.alloc.stop(cctx, m.pool.StopAll())
-		cancel()
+		defer cancel()
+		a.loop.stop(cctx, a.pool.StopAll())
 		return ctx.Err()
 	}
-	stopProcess(driver)
-	stopLoop()
-	alloc.launches.Wait()
-	return m.shutdown(r, sched, trackingURL)
 }
 
-// startDriver starts the cluster-mode driver as a child process.
-func (m *master) startDriver(getenv func(string) string) (*exec.Cmd, error) {
-	cmd := exec.Command(m.spec.Driver.Command[0], m.spec.Driver.Command[1:]...)
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = os.Stdout, os.Stderr, nil
-	role := container.Env{Role: container.RoleDriver, AppID: m.spec.ID, AMURL: m.amURL, Secret: m.secret}
-	cmd.Env = proc.Environ(os.Environ(), spec.RoleEnv(m.spec.Driver.Env, getenv("PWD"), role))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the driver %q: %w", m.spec.Driver.Command[0], err)
+// register serves the API (until apiCtx ends) and registers the attempt with
+// the ResourceManager, with the API as its RPC port and tracking URL.
+func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (string, error) {
+	var err error
+	if a.amURL, err = a.serveAPI(apiCtx, wg); err != nil {
+		return "", err
 	}
-	m.log.Infof("driver started: %s (pid %d)", m.spec.Driver.Command[0], cmd.Process.Pid)
-	return cmd, nil
+	u, err := url.Parse(a.amURL)
+	if err != nil {
+		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
+	}
+	trackingURL := a.amURL + "/"
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	reg, err := a.sched.Register(rctx, a.host, int32(port), trackingURL)
+	if err != nil {
+		return "", fmt.Errorf("register with the ResourceManager at %v: %w", a.addrs, err)
+	}
+	a.log.Infof("registered attempt %s; API at %s; max container %d MB / %d vcores", a.id, a.amURL,
+		reg.GetMaximumCapability().GetMemory(), reg.GetMaximumCapability().GetVirtualCores())
+	a.setState("running")
+	return trackingURL, nil
+}
+
+// superviseDriver starts what decides the outcome besides failures: the
+// cluster-mode driver, the watch on a client-mode driver's heartbeats, or the
+// watch for an executors-only application's end. It returns the function that
+// stops the driver (a no-op for the watches, which end with ctx).
+func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
+	switch {
+	case a.spec.Mode == spec.ModeClient:
+		go a.watchDriver(ctx)
+	case len(a.spec.Driver.Command) == 0:
+		go a.watchExecutorsOnly(ctx)
+	default:
+		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
+		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, Stdout: os.Stdout, Stderr: os.Stderr,
+			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
+		if err != nil {
+			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
+			break
+		}
+		a.log.Infof("driver started: %s (pid %d)", a.spec.Driver.Command[0], r.Pid())
+		go func() {
+			<-r.Done()
+			a.finish(driverResult(r.Exit()))
+		}()
+		return func() { r.Stop(proc.StopGrace) }
+	}
+	return func() {}
+}
+
+func (a *attempt) getenv(k string) string {
+	if a.opts.Getenv != nil {
+		return a.opts.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// deleteStaging deletes the staging directory after a failed last attempt.
+func (a *attempt) deleteStaging() {
+	if a.cleanup == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.cleanup(ctx); err != nil {
+		a.log.WithError(err).Warn("could not delete the staging directory")
+	}
+}
+
+// maxAttempts is how many attempts YARN makes: MAX_APP_ATTEMPTS, which the RM
+// sets in the AM's environment, or the client's view from the spec.
+func maxAttempts(app *spec.App, getenv func(string) string) int {
+	if n, err := strconv.Atoi(getenv("MAX_APP_ATTEMPTS")); err == nil && n > 0 {
+		return n
+	}
+	return app.MaxAttempts
+}
+
+// failureBudget is the spec's executor failure budget, or the default.
+func failureBudget(app *spec.App) int {
+	if app.MaxExecutorFailures > 0 {
+		return app.MaxExecutorFailures
+	}
+	return defaultFailureBudget(app.NumExecutors)
 }
 
 // driverResult turns the driver's exit into the application's outcome.
-func driverResult(err error) result {
-	e := proc.ExitOf(err)
+func driverResult(e proc.Exit) result {
 	if e.Code == 0 {
 		return succeeded(e.Describe("the driver"))
 	}
 	return failed(e.Describe("the driver"))
-}
-
-// stopProcess ends a driver that is still running: SIGTERM to its process group,
-// then SIGKILL after a grace period.
-func stopProcess(cmd *exec.Cmd) {
-	if cmd == nil || cmd.Process == nil || cmd.ProcessState != nil {
-		return
-	}
-	pgid := -cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if err := syscall.Kill(pgid, 0); err != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = syscall.Kill(pgid, syscall.SIGKILL)
 }
 
 // stagingCleanup returns the function that deletes the application's staging directory.
@@ -262,13 +309,9 @@ func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) 
 
 func splitComma(s string) []string {
 	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			if i > start {
-				out = append(out, s[start:i])
-			}
-			start = i + 1
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, p)
 		}
 	}
 	return out
