@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"syscall"
 
 	"golang.org/x/term"
 )
@@ -67,7 +66,7 @@ func OpenTerminal(in, out *os.File, prompt string) (*Terminal, error) {
 	t.t = term.NewTerminal(ioPair{t}, prompt)
 	t.t.History = &history{max: maxHistory}
 	t.resize()
-	signal.Notify(t.winch, syscall.SIGWINCH)
+	notifyResize(t.winch)
 	go func() {
 		for range t.winch {
 			t.resize()

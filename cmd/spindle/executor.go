@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/creds"
+	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -38,7 +38,7 @@ func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("executor command %q: %w", args[0], err)
 	}
-	if err := syscall.Exec(path, args, os.Environ()); err != nil {
+	if err := proc.Exec(path, args, os.Environ()); err != nil {
 		return fmt.Errorf("run executor command %q: %w", path, err)
 	}
 	return nil

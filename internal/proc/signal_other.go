@@ -3,8 +3,10 @@
 package proc
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 )
 
 // Without Unix signals and process groups a process is stopped by killing it.
@@ -30,3 +32,9 @@ func SignalGroup(pid int, _ bool) {
 
 // OwnGroup does nothing where there are no process groups.
 func OwnGroup(*exec.Cmd) {}
+
+// Exec fails: only Unix systems replace a process with another program (the
+// executor launcher runs on YARN's Linux nodes).
+func Exec(path string, _, _ []string) error {
+	return fmt.Errorf("run %s: replacing this process needs a Unix system, not %s", path, runtime.GOOS)
+}

@@ -45,3 +45,7 @@ func SignalGroup(pid int, kill bool) {
 
 // OwnGroup puts the process cmd starts into a process group of its own.
 func OwnGroup(cmd *exec.Cmd) { ownGroup(cmd) }
+
+// Exec replaces this process with the program at path (see execve(2)), so
+// that signals and the exit status are the program's own.
+func Exec(path string, args, env []string) error { return syscall.Exec(path, args, env) }
