@@ -131,4 +131,3 @@ func procStat(pid string) (state string, pgrp, sid int, ok bool) {
 	sid, err2 := strconv.Atoi(f[3])
 	return f[0], pgrp, sid, err1 == nil && err2 == nil
 }
-
