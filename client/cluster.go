@@ -13,9 +13,9 @@ import (
 
 // Cluster is a connection to the YARN cluster that a Hadoop configuration describes.
 type Cluster struct {
-	Conf *hadoopconf.Conf
-	IPC  *ipc.Client
-	RM   *yarn.ResourceManager
+	conf *hadoopconf.Conf
+	ipc  *ipc.Client
+	rm   *yarn.ResourceManager
 }
 
 // Connect prepares a connection to the ResourceManager(s) of conf (nothing is dialled
@@ -46,11 +46,14 @@ func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
 		c.Close()
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
 	}
-	return &Cluster{Conf: conf, IPC: c, RM: rm}, nil
+	return &Cluster{conf: conf, ipc: c, rm: rm}, nil
 }
 
 // Close closes the cluster's connections.
-func (c *Cluster) Close() error { return c.IPC.Close() }
+func (c *Cluster) Close() error { return c.ipc.Close() }
+
+// Conf is the Hadoop configuration the Cluster was connected with.
+func (c *Cluster) Conf() *hadoopconf.Conf { return c.conf }
 
 // rpcTimeout bounds one ResourceManager round trip made on the user's behalf.
 const rpcTimeout = 30 * time.Second

@@ -67,10 +67,10 @@ func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
 }
 
 // Report fetches an application's report.
-func (c *Cluster) Report(ctx context.Context, id yarn.ApplicationID) (*Report, error) {
+func (c *Cluster) Report(ctx context.Context, id ApplicationID) (*Report, error) {
 	ctx, cancel := withRPCTimeout(ctx)
 	defer cancel()
-	p, err := c.RM.ApplicationReport(ctx, id)
+	p, err := c.rm.ApplicationReport(ctx, id.yarn())
 	if err != nil {
 		return nil, fmt.Errorf("get the report of %s: %w", id, err)
 	}
@@ -80,7 +80,7 @@ func (c *Cluster) Report(ctx context.Context, id yarn.ApplicationID) (*Report, e
 // Follow polls the application until it ends or until(report) is true, calling
 // onChange for the first report and every change of state, diagnostics or tracking URL.
 // A transient failure to reach the RM is retried for up to a minute.
-func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, until func(*Report) bool, onChange func(*Report)) (*Report, error) {
+func (c *Cluster) Follow(ctx context.Context, id ApplicationID, until func(*Report) bool, onChange func(*Report)) (*Report, error) {
 	var last *Report
 	var failingSince time.Time
 	interval := 200 * time.Millisecond
@@ -121,21 +121,49 @@ func (c *Cluster) Follow(ctx context.Context, id yarn.ApplicationID, until func(
 	}
 }
 
-// Kill kills the application and waits until YARN reports it ended.
-func (c *Cluster) Kill(ctx context.Context, id yarn.ApplicationID, why string) error {
-	if err := c.RM.Kill(ctx, id, why); err != nil {
-		return fmt.Errorf("kill %s: %w", id, err)
+// Kill kills an application, waits (within ctx) until YARN reports it ended,
+// calling onChange (if set) like Follow, and then, for a Spindle application,
+// deletes its staging directory in the default place. It returns the last report.
+func (c *Cluster) Kill(ctx context.Context, id ApplicationID, why string, onChange func(*Report)) (*Report, error) {
+	rep, err := c.killAndWait(ctx, id, why, onChange)
+	if err != nil {
+		return rep, err
 	}
-	return nil
+	if rep.Type == ApplicationType {
+		dir, err := c.defaultStagingDir(ctx, id)
+		if err == nil {
+			err = c.deleteStaging(ctx, dir)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("%s ended, but its staging directory is left: %w", id, err)
+		}
+	}
+	return rep, nil
 }
 
-// CleanupStaging deletes an application's staging directory (idempotent).
-func (c *Cluster) CleanupStaging(ctx context.Context, stagingDir string) error {
+// killAndWait asks the RM to kill the application and follows it until it
+// has ended (or ctx ends).
+func (c *Cluster) killAndWait(ctx context.Context, id ApplicationID, why string, onChange func(*Report)) (*Report, error) {
+	kctx, cancel := withRPCTimeout(ctx)
+	err := c.rm.Kill(kctx, id.yarn(), why)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("kill %s: %w", id, err)
+	}
+	rep, err := c.Follow(ctx, id, nil, onChange)
+	if err != nil {
+		return rep, fmt.Errorf("wait for %s to end after killing it: %w", id, err)
+	}
+	return rep, nil
+}
+
+// deleteStaging deletes a staging directory (idempotent).
+func (c *Cluster) deleteStaging(ctx context.Context, stagingDir string) error {
 	u, err := url.Parse(stagingDir)
 	if err != nil {
 		return fmt.Errorf("staging directory %q: %w", stagingDir, err)
 	}
-	fsys, err := staging.Open(ctx, c.Conf, u, "")
+	fsys, err := staging.Open(ctx, c.conf, u, "")
 	if err != nil {
 		return fmt.Errorf("open the staging filesystem: %w", err)
 	}
@@ -143,13 +171,29 @@ func (c *Cluster) CleanupStaging(ctx context.Context, stagingDir string) error {
 	return staging.Cleanup(ctx, fsys, u.Path)
 }
 
-// StagingDirOf returns the default staging directory URI of an application, for
-// status/kill of applications submitted elsewhere.
-func (c *Cluster) StagingDirOf(ctx context.Context, id yarn.ApplicationID) (string, error) {
-	fsys, err := staging.Open(ctx, c.Conf, nil, "")
+// defaultStagingDir returns the URI of an application's staging directory in
+// the default place, for applications submitted elsewhere.
+func (c *Cluster) defaultStagingDir(ctx context.Context, id ApplicationID) (string, error) {
+	fsys, err := staging.Open(ctx, c.conf, nil, "")
 	if err != nil {
 		return "", err
 	}
 	defer fsys.Close()
 	return fsys.URL(staging.StagingDir(fsys.Home(ctx), id.String())), nil
+}
+
+// Applications lists the applications the ResourceManager knows, of the
+// given types (all types when none is given), such as ApplicationType.
+func (c *Cluster) Applications(ctx context.Context, types ...string) ([]*Report, error) {
+	ctx, cancel := withRPCTimeout(ctx)
+	defer cancel()
+	reps, err := c.rm.Applications(ctx, yarn.ApplicationFilter{Types: types})
+	if err != nil {
+		return nil, fmt.Errorf("list applications: %w", err)
+	}
+	out := make([]*Report, len(reps))
+	for i, p := range reps {
+		out[i] = reportFromProto(p)
+	}
+	return out, nil
 }

@@ -57,14 +57,14 @@ type ClusterInfo struct {
 func (c *Cluster) Info(ctx context.Context) (*ClusterInfo, error) {
 	ctx, cancel := withRPCTimeout(ctx)
 	defer cancel()
-	m, err := c.RM.ClusterMetrics(ctx)
+	m, err := c.rm.ClusterMetrics(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("get cluster metrics: %w", err)
 	}
-	info := &ClusterInfo{ResourceManager: c.RM.ActiveAddress(), Metrics: Metrics{
+	info := &ClusterInfo{ResourceManager: c.rm.ActiveAddress(), Metrics: Metrics{
 		NodeManagers: m.GetNumNodeManagers(), Active: m.GetNumActiveNms(), Decommission: m.GetNumDecommissionedNms(),
 		Lost: m.GetNumLostNms(), Unhealthy: m.GetNumUnhealthyNms(), Rebooted: m.GetNumRebootedNms()}}
-	nodes, err := c.RM.ClusterNodes(ctx)
+	nodes, err := c.rm.ClusterNodes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list cluster nodes: %w", err)
 	}
@@ -87,7 +87,7 @@ func (c *Cluster) Info(ctx context.Context) (*ClusterInfo, error) {
 
 // Queues lists every queue below root, depth first.
 func (c *Cluster) Queues(ctx context.Context) ([]QueueInfo, error) {
-	root, err := c.RM.QueueInfo(ctx, "root", yarn.QueueInfoOptions{IncludeChildQueues: true, Recursive: true})
+	root, err := c.rm.QueueInfo(ctx, "root", yarn.QueueInfoOptions{IncludeChildQueues: true, Recursive: true})
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
 	}

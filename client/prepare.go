@@ -15,8 +15,8 @@ import (
 // Submission is a submission checked on this machine and ready to go to the cluster.
 type Submission struct {
 	Opts *Options
-	// Plan is the validated list of the application's files.
-	Plan *staging.Plan
+	// plan is the validated list of the application's files.
+	plan *staging.Plan
 	// AppLink is the link name of APP in the containers ("" without APP).
 	AppLink string
 	// Binary is the local spindle binary to ship, or "" when Opts.Binary names one on the cluster.
@@ -86,17 +86,17 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 			return nil, fmt.Errorf("APP %q: local: programs are not supported yet; ship the program itself", opts.App)
 		}
 	}
-	s.Plan = plan
+	s.plan = plan
 	return s, nil
 }
 
 // nodeLocalLinks lists the local: files as spec.EnvNodeLocalLinks wants them.
 func (s *Submission) nodeLocalLinks() string {
-	if s.Plan == nil {
+	if s.plan == nil {
 		return ""
 	}
 	var links []string
-	for _, it := range s.Plan.Items {
+	for _, it := range s.plan.Items {
 		if it.Location == staging.NodeLocal {
 			links = append(links, it.Path+"#"+it.Name)
 		}

@@ -58,7 +58,7 @@ func TestPrepareOK(t *testing.T) {
 		t.Errorf("submission = %+v", s)
 	}
 	var names, types []string
-	for _, it := range s.Plan.Items {
+	for _, it := range s.plan.Items {
 		names = append(names, it.Name)
 		types = append(types, it.Type)
 	}
@@ -84,8 +84,8 @@ func TestPrepareExecutorCommandOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--executor-command without APP: %v", err)
 	}
-	if s.AppLink != "" || len(s.Plan.Items) != 0 {
-		t.Errorf("submission = %+v, plan %+v", s, s.Plan.Items)
+	if s.AppLink != "" || len(s.plan.Items) != 0 {
+		t.Errorf("submission = %+v, plan %+v", s, s.plan.Items)
 	}
 	if s.driverCommand() != nil {
 		t.Errorf("driverCommand = %q, want nil", s.driverCommand())
@@ -126,7 +126,7 @@ func TestPrepareBinaryOnCluster(t *testing.T) {
 	if called || s.Binary != "" {
 		t.Errorf("executable called=%v, Binary=%q", called, s.Binary)
 	}
-	last := s.Plan.Items[len(s.Plan.Items)-1]
+	last := s.plan.Items[len(s.plan.Items)-1]
 	if last.Name != spec.BinaryLink || last.Location != staging.Cluster {
 		t.Errorf("binary item = %+v", last)
 	}

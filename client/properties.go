@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spindle-yarn/spindle/hadoopconf"
 )
 
 // DefaultPropertiesFile is the name of the properties file looked for beside the
@@ -129,4 +131,65 @@ func SplitCommand(s string) ([]string, error) {
 		words = append(words, cur.String())
 	}
 	return words, nil
+}
+
+// Layers are the sources of a submission's options, lowest precedence first
+// after the built-in defaults.
+type Layers struct {
+	// PropertiesFile is the properties file; "" looks for DefaultPropertiesFile
+	// in SPINDLE_CONF_DIR, YARN_CONF_DIR and HADOOP_CONF_DIR.
+	PropertiesFile string
+	// Conf are the --conf key=value pairs.
+	Conf map[string]string
+	// Flags are the keys of the flags given explicitly.
+	Flags map[string]string
+	// Getenv reads the environment (default os.Getenv).
+	Getenv func(string) string
+}
+
+// Resolve merges the layers into Options for APP and its arguments (see
+// ResolveOptions), with the master defaulting to yarn when HADOOP_CONF_DIR or
+// YARN_CONF_DIR is set and to local[*] otherwise, and for YARN loads the Hadoop
+// configuration with the spindle.hadoop.* overrides applied (nil for local mode).
+func Resolve(l Layers, app string, args []string) (*Options, *hadoopconf.Conf, error) {
+	getenv := l.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	props := map[string]string{}
+	pf := l.PropertiesFile
+	if pf == "" {
+		pf = FindPropertiesFile(getenv("SPINDLE_CONF_DIR"), getenv("YARN_CONF_DIR"), getenv("HADOOP_CONF_DIR"))
+	}
+	if pf != "" {
+		var err error
+		if props, err = ReadProperties(pf); err != nil {
+			return nil, nil, err
+		}
+	}
+	merged := Merge(props, l.Conf, l.Flags)
+	if merged[KeyMaster] == "" {
+		merged[KeyMaster] = "local[*]"
+		if getenv("HADOOP_CONF_DIR") != "" || getenv("YARN_CONF_DIR") != "" {
+			merged[KeyMaster] = "yarn"
+		}
+	}
+	opts, err := ResolveOptions(merged, app, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case IsLocalMaster(opts.Master):
+		return opts, nil, nil
+	case opts.Master != "yarn":
+		return nil, nil, fmt.Errorf("--master %q: use yarn, local, local[N] or local[*]", opts.Master)
+	}
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range opts.Hadoop {
+		conf.Set(k, v)
+	}
+	return opts, conf, nil
 }

@@ -28,20 +28,42 @@ const ApplicationType = "SPINDLE"
 
 // Application is a submitted application.
 type Application struct {
-	ID yarn.ApplicationID
+	ID ApplicationID
 	// StagingDir is the staging directory's URI ("" if nothing was staged).
 	StagingDir string
-	// Secret authenticates requests to the AM's HTTP API (client mode uses it).
+	// Secret authenticates the driver's requests to the AM's HTTP API.
 	Secret string
-	// Staged reports what was uploaded, for --verbose.
-	Staged []staging.Report
+	// Staged reports what was staged, for --verbose.
+	Staged []StagedFile
+}
+
+// StagedFile reports one file of a submission: put into the staging
+// directory, found in the binary cache, or used in place.
+type StagedFile struct {
+	// Name is its link name in the containers.
+	Name string
+	// Source is where it came from, as given.
+	Source string
+	// URL is its URI on the cluster's filesystem.
+	URL string
+	// Outcome is "uploaded", "cached" or "on cluster".
+	Outcome string
+	// Bytes is how many bytes were uploaded; Size is the file's size.
+	Bytes, Size int64
+}
+
+func stagedFile(r staging.Report) StagedFile {
+	return StagedFile{Name: r.Name, Source: r.Source, URL: r.URL, Outcome: r.Outcome.String(), Bytes: r.Bytes, Size: r.Size}
 }
 
 // SubmitConfig is what Submit needs besides the submission.
 type SubmitConfig struct {
 	Log logrus.FieldLogger
-	// Progress receives upload progress (nil for none).
-	Progress staging.ProgressFunc
+	// Progress receives upload progress as lines of text: a progress bar on a
+	// terminal, or a line per file with Verbose (nil for none).
+	Progress io.Writer
+	// Verbose reports every file and byte count instead of a progress bar.
+	Verbose bool
 }
 
 // Submit checks the submission against the cluster (queue, maximum container size),
@@ -49,70 +71,93 @@ type SubmitConfig struct {
 // deletes the staging directory, and after submission it also kills the application,
 // so nothing is left behind.
 func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig) (app *Application, err error) {
-	opts := sub.Opts
 	log := cfg.Log
 	if log == nil {
 		log = logrus.New()
 	}
-	if err := c.checkQueue(ctx, opts.Queue); err != nil {
-		return nil, err
-	}
-	nctx, cancel := withRPCTimeout(ctx)
-	id, maxCap, err := c.RM.NewApplication(nctx)
-	cancel()
+	id, err := c.newApplication(ctx, sub.Opts)
 	if err != nil {
-		return nil, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
-	}
-	if err := checkSizes(opts, maxCap); err != nil {
 		return nil, err
 	}
-
-	fsys, err := staging.Open(ctx, c.Conf, nil, "")
+	fsys, err := staging.Open(ctx, c.conf, nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("open the staging filesystem: %w", err)
 	}
 	defer fsys.Close()
 	home := fsys.Home(ctx)
 	dir := staging.StagingDir(home, id.String())
-	if opts.StagingDir != "" {
-		dir = path.Join(opts.StagingDir, id.String())
+	if sub.Opts.StagingDir != "" {
+		dir = path.Join(sub.Opts.StagingDir, id.String())
 	}
-	app = &Application{ID: id, StagingDir: fsys.URL(dir)}
+	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir)}
 	submitted := false
 	defer func() {
-		if err == nil {
-			return
-		}
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if submitted {
-			if kerr := c.RM.Kill(cctx, id, "spindle: submission failed: "+err.Error()); kerr != nil {
-				log.WithError(kerr).Warnf("could not kill %s after the failed submission", id)
-			}
-		}
-		if cerr := staging.Cleanup(cctx, fsys, dir); cerr != nil {
-			log.WithError(cerr).Warnf("could not delete the staging directory %s", app.StagingDir)
+		if err != nil {
+			c.undoSubmit(log, fsys, dir, app, submitted, err)
 		}
 	}()
+	var progress staging.ProgressFunc
+	if cfg.Progress != nil {
+		progress = staging.NewProgress(cfg.Progress, cfg.Verbose)
+	}
+	resources, err := c.stage(ctx, fsys, home, dir, sub, app, progress)
+	if err != nil {
+		return nil, err
+	}
+	if app.Secret, err = spec.NewSecret(); err != nil {
+		return nil, err
+	}
+	asc, err := c.submissionContext(sub, id, app.Secret, resources)
+	if err != nil {
+		return nil, err
+	}
+	submitted = true // from here a failure may leave an application behind: kill it
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := c.rm.Submit(sctx, asc); err != nil {
+		return nil, fmt.Errorf("submit %s: %w", id, err)
+	}
+	return app, nil
+}
 
-	stager := &staging.Stager{Progress: cfg.Progress}
-	staged, err := stager.Stage(ctx, fsys, dir, sub.Plan)
+// newApplication checks the queue, asks the RM for an application id and
+// checks the asks against the cluster's maximum container size.
+func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.ApplicationID, error) {
+	if err := c.checkQueue(ctx, opts.Queue); err != nil {
+		return yarn.ApplicationID{}, err
+	}
+	nctx, cancel := withRPCTimeout(ctx)
+	id, maxCap, err := c.rm.NewApplication(nctx)
+	cancel()
+	if err != nil {
+		return yarn.ApplicationID{}, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
+	}
+	return id, checkSizes(opts, maxCap)
+}
+
+// stage puts the application's files, the spindle binary (through the cache),
+// the Hadoop configuration and the spec into dir, and returns the resources
+// of the AM's container. It records what it staged in app.Staged.
+func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, sub *Submission, app *Application, progress staging.ProgressFunc) ([]spec.Resource, error) {
+	stager := &staging.Stager{Progress: progress}
+	staged, err := stager.Stage(ctx, fsys, dir, sub.plan)
 	if err != nil {
 		return nil, fmt.Errorf("stage the application's files in %s: %w", app.StagingDir, err)
 	}
 	resources := staged.Resources
-	app.Staged = staged.Reports
+	for _, r := range staged.Reports {
+		app.Staged = append(app.Staged, stagedFile(r))
+	}
 	if sub.Binary != "" {
 		res, rep, err := stager.StageCached(ctx, fsys, sub.Binary, staging.CacheRoot(home))
 		if err != nil {
 			return nil, fmt.Errorf("stage the spindle binary: %w", err)
 		}
-		res.Name = spec.BinaryLink
+		res.Name, rep.Name = spec.BinaryLink, spec.BinaryLink
 		resources = append(resources, res)
-		rep.Name = spec.BinaryLink
-		app.Staged = append(app.Staged, rep)
+		app.Staged = append(app.Staged, stagedFile(rep))
 	}
-	confZip, err := zipConfig(c.Conf.Dirs())
+	confZip, err := zipConfig(c.conf.Dirs())
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +166,9 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 		return nil, err
 	}
 	resources = append(resources, confRes)
-	app.Staged = append(app.Staged, staging.Report{Name: spec.ConfLink, Source: strings.Join(c.Conf.Dirs(), ","), URL: confRes.URL, Outcome: staging.Uploaded, Bytes: int64(len(confZip)), Size: int64(len(confZip))})
-
-	if app.Secret, err = spec.NewSecret(); err != nil {
-		return nil, err
-	}
-	a := c.appSpec(sub, id, app.StagingDir, resources)
-	specJSON, err := a.Marshal()
+	app.Staged = append(app.Staged, StagedFile{Name: spec.ConfLink, Source: strings.Join(c.conf.Dirs(), ","), URL: confRes.URL,
+		Outcome: staging.Uploaded.String(), Bytes: int64(len(confZip)), Size: int64(len(confZip))})
+	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("encode the application spec: %w", err)
 	}
@@ -135,17 +176,22 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, append(resources, specRes))
-	if err != nil {
-		return nil, err
-	}
-	submitted = true // from here a failure may leave an application behind: kill it
-	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	return append(resources, specRes), nil
+}
+
+// undoSubmit leaves nothing behind after a failed submission: it kills the
+// application if it was submitted and deletes the staging directory.
+func (c *Cluster) undoSubmit(log logrus.FieldLogger, fsys staging.FS, dir string, app *Application, submitted bool, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := c.RM.Submit(sctx, asc); err != nil {
-		return nil, fmt.Errorf("submit %s: %w", id, err)
+	if submitted {
+		if err := c.rm.Kill(ctx, app.ID.yarn(), "spindle: submission failed: "+cause.Error()); err != nil {
+			log.WithError(err).Warnf("could not kill %s after the failed submission", app.ID)
+		}
 	}
-	return app, nil
+	if err := staging.Cleanup(ctx, fsys, dir); err != nil {
+		log.WithError(err).Warnf("could not delete the staging directory %s", app.StagingDir)
+	}
 }
 
 // checkQueue fails unless name is a leaf queue in state RUNNING.
@@ -215,7 +261,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	}
 	attempts := o.MaxAppAttempts
 	if attempts <= 0 {
-		attempts, _ = c.Conf.GetInt("yarn.resourcemanager.am.max-attempts", 2)
+		attempts, _ = c.conf.GetInt("yarn.resourcemanager.am.max-attempts", 2)
 	}
 	execEnv := o.Env
 	if links := sub.nodeLocalLinks(); links != "" {
@@ -224,7 +270,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 			execEnv[k] = v
 		}
 	}
-	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.Conf.User(), StagingDir: stagingDir,
+	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
 		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
@@ -255,7 +301,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
 	}
-	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.Conf.User(), sub.nodeLocalLinks()), Tokens: tokens,
+	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User(), sub.nodeLocalLinks()), Tokens: tokens,
 		Command: spec.AMCommand()}).Proto()
 	if err != nil {
 		return nil, err

@@ -180,13 +180,13 @@ func utCluster(t *testing.T, props map[string]string) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Cluster{Conf: conf}
+	return &Cluster{conf: conf}
 }
 
 var utAppID = yarn.ApplicationID{ClusterTimestamp: 1700000000000, ID: 42}
 
 func utSubmission(mode string) *Submission {
-	return &Submission{AppLink: "pi", Plan: &staging.Plan{}, Opts: &Options{
+	return &Submission{AppLink: "pi", plan: &staging.Plan{}, Opts: &Options{
 		DeployMode: mode, App: "/home/alice/bin/pi", AppArgs: []string{"1000"}, Queue: "batch",
 		NumExecutors: 3, ExecutorMemoryMB: 2048, ExecutorCores: 2, DriverMemoryMB: 1536, DriverCores: 3,
 		AMMemoryMB: 384, AMCores: 1, MaxExecutorFailures: 7, DriverTimeout: 45 * time.Second,
@@ -227,7 +227,7 @@ func TestAppSpec(t *testing.T) {
 
 	// local: files (already on every node) reach the executors through the environment.
 	sub = utSubmission("cluster")
-	sub.Plan = &staging.Plan{Items: []staging.PlannedItem{
+	sub.plan = &staging.Plan{Items: []staging.PlannedItem{
 		{Source: "local:/opt/data/x.txt", Name: "x.txt", Location: staging.NodeLocal, Path: "/opt/data/x.txt"},
 		{Source: "/home/alice/pi", Name: "pi", Location: staging.Local, Path: "/home/alice/pi"},
 		{Source: "local:/opt/lib/y.so", Name: "y.so", Location: staging.NodeLocal, Path: "/opt/lib/y.so"},
@@ -346,7 +346,7 @@ func TestSubmissionContext(t *testing.T) {
 
 	// local: files are linked into the AM's container too (the cluster-mode driver runs there).
 	sub := utSubmission("cluster")
-	sub.Plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
+	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
 	asc, err := c.submissionContext(sub, utAppID, secret, res)
 	if err != nil {
 		t.Fatal(err)

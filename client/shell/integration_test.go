@@ -27,7 +27,6 @@ import (
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/staging"
-	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
 // buildSpindle builds a static spindle with a version of its own into a temporary
@@ -64,7 +63,7 @@ func buildSpindle(t *testing.T) string {
 type shellRun struct {
 	stdout, stderr string
 	exitCode       int
-	app            yarn.ApplicationID
+	app            client.ApplicationID
 }
 
 // runShell runs spindle shell with input on its stdin.
@@ -89,7 +88,7 @@ func runShell(t *testing.T, bin, input string, args ...string) shellRun {
 	if m == nil {
 		t.Fatalf("no application id in stderr:\n%s", r.stderr)
 	}
-	if r.app, err = yarn.ParseApplicationID(m[1]); err != nil {
+	if r.app, err = client.ParseApplicationID(m[1]); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s: exit code %d\nstdout:\n%sstderr:\n%s", r.app, r.exitCode, r.stdout, r.stderr)
@@ -98,7 +97,7 @@ func runShell(t *testing.T, bin, input string, args ...string) shellRun {
 
 // checkEnded checks that the application ended FINISHED/SUCCEEDED and left no
 // staging directory.
-func checkEnded(t *testing.T, cl *client.Cluster, id yarn.ApplicationID) {
+func checkEnded(t *testing.T, cl *client.Cluster, id client.ApplicationID) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -109,7 +108,7 @@ func checkEnded(t *testing.T, cl *client.Cluster, id yarn.ApplicationID) {
 	if !rep.Succeeded() || !strings.Contains(rep.Diagnostics, "shell session ended") {
 		t.Errorf("%s ended %s/%s: %s", id, rep.State, rep.FinalStatus, rep.Diagnostics)
 	}
-	fsys, err := staging.Open(ctx, cl.Conf, nil, "")
+	fsys, err := staging.Open(ctx, cl.Conf(), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/am"
@@ -14,9 +13,6 @@ func cmdAM(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("am", pflag.ContinueOnError)
 	specPath := fs.String("spec", spec.FileName, "the application spec shipped by the client")
 	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := spec.LinkNodeLocal(".", os.Getenv(spec.EnvNodeLocalLinks)); err != nil {
 		return err
 	}
 	return am.Run(ctx, am.Options{SpecPath: *specPath, Log: env.log})

@@ -28,18 +28,10 @@ func printJSON(env *cliEnv, v any) error {
 	return enc.Encode(v)
 }
 
-// loadHadoopConf reads the Hadoop configuration from YARN_CONF_DIR / HADOOP_CONF_DIR.
-func loadHadoopConf() (*hadoopconf.Conf, error) {
+// connect loads the Hadoop configuration from YARN_CONF_DIR / HADOOP_CONF_DIR
+// and prepares a connection to its ResourceManager.
+func connect() (*client.Cluster, error) {
 	conf, err := hadoopconf.LoadEnvironment()
-	if err != nil {
-		return nil, err
-	}
-	return conf, nil
-}
-
-// connectCluster loads the Hadoop configuration and prepares a ResourceManager connection.
-func connectCluster(env *cliEnv) (*client.Cluster, error) {
-	conf, err := loadHadoopConf()
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,6 @@ import (
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/staging"
-	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
 // e2eNMLogDir is the test cluster's NodeManager log directory: nm-logs in its
@@ -309,7 +308,7 @@ func runSpindle(t *testing.T, ctx context.Context, env []string, args ...string)
 // e2eApp is an application a test submitted: its id, and the cleanup that kills
 // it if it is still alive and removes what it left behind.
 type e2eApp struct {
-	id  yarn.ApplicationID
+	id  client.ApplicationID
 	str string
 }
 
@@ -319,7 +318,7 @@ type e2eApp struct {
 // left behind.
 func trackApp(t *testing.T, cl *client.Cluster, idStr string) e2eApp {
 	t.Helper()
-	id, err := yarn.ParseApplicationID(idStr)
+	id, err := client.ParseApplicationID(idStr)
 	if err != nil {
 		t.Fatalf("spindle printed a malformed application id %q: %v", idStr, err)
 	}
@@ -336,7 +335,7 @@ func trackApp(t *testing.T, cl *client.Cluster, idStr string) e2eApp {
 				}
 			}
 			if r, err := cl.Report(ctx, id); err == nil && !r.Terminal() {
-				if err := cl.Kill(ctx, id, "killed by the e2e test's cleanup"); err != nil {
+				if _, err := cl.Kill(ctx, id, "killed by the e2e test's cleanup", nil); err != nil {
 					t.Errorf("cleanup: could not kill %s: %v", idStr, err)
 				}
 			}
@@ -745,13 +744,13 @@ func TestE2EInterruptKillsApp(t *testing.T) {
 		t.Errorf("spindle did not say it kills the application")
 	}
 	checkNoStaging(t, a.str, 0)
-	running, err := cl.RM.Applications(ctx, yarn.ApplicationFilter{Types: []string{client.ApplicationType}})
+	running, err := cl.Applications(ctx, client.ApplicationType)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, rep := range running {
-		if yarn.ApplicationIDFromProto(rep.GetApplicationId()) == a.id && !yarn.IsTerminal(rep.GetYarnApplicationState()) {
-			t.Errorf("%s is listed %s", a.str, rep.GetYarnApplicationState())
+		if rep.ID == a.str && !rep.Terminal() {
+			t.Errorf("%s is listed %s", a.str, rep.State)
 		}
 	}
 	checkNothingRunning(t, a.str, 30*time.Second)
@@ -840,13 +839,13 @@ func TestE2EBadInput(t *testing.T) {
 	prefix := fmt.Sprintf("e2e-bad-%d-", time.Now().UnixNano())
 	apps := func() map[string]string {
 		t.Helper()
-		reps, err := cl.RM.Applications(ctx, yarn.ApplicationFilter{})
+		reps, err := cl.Applications(ctx)
 		if err != nil {
 			t.Fatalf("list applications: %v", err)
 		}
 		out := map[string]string{}
 		for _, r := range reps {
-			out[yarn.ApplicationIDFromProto(r.GetApplicationId()).String()] = r.GetName()
+			out[r.ID] = r.Name
 		}
 		return out
 	}

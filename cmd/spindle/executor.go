@@ -2,44 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
 
-	"github.com/spindle-yarn/spindle/container"
-	"github.com/spindle-yarn/spindle/internal/creds"
-	"github.com/spindle-yarn/spindle/internal/proc"
-	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/am"
 )
 
 // cmdExecutor is what an executor container runs: `spindle executor -- CMD ARGS...`.
-// It puts the executors' secret from the container's credentials into SPINDLE_SECRET
-// and replaces itself with CMD, so signals and the exit status are CMD's own.
 func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
-	if len(args) > 0 && args[0] == "--" {
-		args = args[1:]
-	}
-	if len(args) == 0 {
-		return fmt.Errorf("usage: spindle executor -- COMMAND [ARGS]")
-	}
-	if err := spec.LinkNodeLocal(".", os.Getenv(spec.EnvNodeLocalLinks)); err != nil {
-		return err
-	}
-	if os.Getenv(container.EnvSecret) == "" {
-		secret, err := creds.ContainerSecret(spec.ExecutorSecretAlias)
-		if err != nil {
-			return err
-		}
-		if err := os.Setenv(container.EnvSecret, secret); err != nil {
-			return fmt.Errorf("set %s: %w", container.EnvSecret, err)
-		}
-	}
-	path, err := exec.LookPath(args[0])
-	if err != nil {
-		return fmt.Errorf("executor command %q: %w", args[0], err)
-	}
-	if err := proc.Exec(path, args, os.Environ()); err != nil {
-		return fmt.Errorf("run executor command %q: %w", path, err)
-	}
-	return nil
+	return am.LaunchExecutor(args)
 }

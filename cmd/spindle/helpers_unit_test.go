@@ -2,31 +2,12 @@ package main
 
 import (
 	"bytes"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/client"
 )
-
-func TestLocalExecutors(t *testing.T) {
-	for master, want := range map[string]int{"local": 1, "local[0]": 0, "local[3]": 3, "local[*]": runtime.NumCPU()} {
-		if got, err := localExecutors(master); err != nil || got != want {
-			t.Errorf("localExecutors(%q) = %d, %v; want %d", master, got, err, want)
-		}
-	}
-	for _, bad := range []string{"local[", "local[-1]", "local[x]", "local[2", "locally", "local[]"} {
-		if _, err := localExecutors(bad); err == nil {
-			t.Errorf("localExecutors(%q): no error", bad)
-		}
-	}
-	for m, want := range map[string]bool{"local": true, "local[2]": true, "yarn": false, "localhost": false} {
-		if isLocalMaster(m) != want {
-			t.Errorf("isLocalMaster(%q) != %v", m, want)
-		}
-	}
-}
 
 func TestExitErrorAndFirstLine(t *testing.T) {
 	if got := (exitError{code: 3}).Error(); got != "exit status 3" {

@@ -7,43 +7,39 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
-	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
-// appCommand parses the flags and the single APPID argument of status and kill, and
-// connects to the cluster. The caller closes the Cluster.
-func appCommand(env *cliEnv, fs *pflag.FlagSet, usage string, args []string) (yarn.ApplicationID, *client.Cluster, error) {
+// appCommand parses the flags and the single APPID argument of status, kill and
+// logs, runs check (if set) on the flags, and connects to the cluster. The
+// caller closes the Cluster.
+func appCommand(env *cliEnv, fs *pflag.FlagSet, usage string, args []string, check func() error) (client.ApplicationID, *client.Cluster, error) {
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, usage)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
-		return yarn.ApplicationID{}, nil, err
+		return client.ApplicationID{}, nil, err
 	}
-	id, err := appArg(fs, fs.Name())
-	if err != nil {
-		return yarn.ApplicationID{}, nil, err
-	}
-	cl, err := connectCluster(env)
-	return id, cl, err
-}
-
-// appArg parses the single APPID argument of status, kill and logs.
-func appArg(fs *pflag.FlagSet, name string) (yarn.ApplicationID, error) {
 	if fs.NArg() != 1 {
-		return yarn.ApplicationID{}, fmt.Errorf("usage: spindle %s APPID (an id such as application_1700000000000_0001)", name)
+		return client.ApplicationID{}, nil, fmt.Errorf("usage: spindle %s APPID (an id such as application_1700000000000_0001)", fs.Name())
 	}
-	id, err := yarn.ParseApplicationID(fs.Arg(0))
+	id, err := client.ParseApplicationID(fs.Arg(0))
 	if err != nil {
-		return yarn.ApplicationID{}, fmt.Errorf("APPID %q: %w (ids look like application_1700000000000_0001)", fs.Arg(0), err)
+		return client.ApplicationID{}, nil, fmt.Errorf("APPID: %w", err)
 	}
-	return id, nil
+	if check != nil {
+		if err := check(); err != nil {
+			return client.ApplicationID{}, nil, err
+		}
+	}
+	cl, err := connect()
+	return id, cl, err
 }
 
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("status", pflag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	id, cl, err := appCommand(env, fs, "Usage: spindle status [--json] APPID\n\nShows an application's state, final status, diagnostics and tracking URL.", args)
+	id, cl, err := appCommand(env, fs, "Usage: spindle status [--json] APPID\n\nShows an application's state, final status, diagnostics and tracking URL.", args, nil)
 	if err != nil {
 		return err
 	}
@@ -88,27 +84,16 @@ func printStatus(env *cliEnv, r *client.Report) {
 
 func cmdKill(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("kill", pflag.ContinueOnError)
-	id, cl, err := appCommand(env, fs, "Usage: spindle kill APPID\n\nKills an application, waits until YARN reports it ended, and removes its staging directory.", args)
+	id, cl, err := appCommand(env, fs, "Usage: spindle kill APPID\n\nKills an application, waits until YARN reports it ended, and removes its staging directory.", args, nil)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
 	kctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := cl.Kill(kctx, id, "killed by the user with `spindle kill`"); err != nil {
-		return err
+	r, err := cl.Kill(kctx, id, "killed by the user with `spindle kill`", nil)
+	if r != nil {
+		fmt.Fprintf(env.stdout, "%s %s/%s\n", id, r.State, r.FinalStatus)
 	}
-	r, err := cl.Report(kctx, id)
-	if err != nil {
-		return err
-	}
-	if r.Type == client.ApplicationType {
-		if dir, err := cl.StagingDirOf(kctx, id); err == nil {
-			if err := cl.CleanupStaging(kctx, dir); err != nil {
-				env.log.WithError(err).Warnf("could not delete the staging directory %s", dir)
-			}
-		}
-	}
-	fmt.Fprintf(env.stdout, "%s %s/%s\n", id, r.State, r.FinalStatus)
-	return nil
+	return err
 }

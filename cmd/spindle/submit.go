@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -32,27 +30,27 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if client.IsGoPackageDir(opts.App) {
-		dir, err := os.MkdirTemp("", "spindle-build-")
+	if client.IsLocalMaster(opts.Master) {
+		n, err := client.LocalExecutors(opts.Master)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		goos, goarch := runtime.GOOS, runtime.GOARCH
-		if !isLocalMaster(opts.Master) {
-			goos = "linux" // YARN nodes run Linux
-		}
-		built, err := client.BuildGoPackage(ctx, opts.App, goos, goarch, dir)
-		if err != nil {
-			return err
-		}
-		env.log.Debugf("built %s into %s", opts.App, built)
-		opts.App = built
+		fmt.Fprintf(env.stderr, "spindle: running locally (--master %s): the driver and %d executors as processes on this machine; use --master yarn with HADOOP_CONF_DIR for a cluster\n", opts.Master, n)
 	}
-	if isLocalMaster(opts.Master) {
-		return runLocal(ctx, env, opts)
+	cfg := runConfig(env, opts)
+	start := time.Now()
+	cfg.OnSubmitted = func(app *client.Application) {
+		printStaged(env, opts, app)
+		env.log.Infof("submitted %s to queue %s in %s (%s mode)", app.ID, opts.Queue, time.Since(start).Round(time.Millisecond), opts.DeployMode)
 	}
-	return submitYARN(ctx, env, opts, conf)
+	out, err := client.Run(ctx, conf, opts, cfg)
+	if err != nil {
+		return err
+	}
+	if out.Submitted {
+		fmt.Fprintln(env.stdout, out.ID)
+	}
+	return exitWith(env, out)
 }
 
 // resolveSubmit merges the properties file, --conf and the flags into Options, and
@@ -62,97 +60,33 @@ func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	props := map[string]string{}
-	pf := f.propertiesFile
-	if pf == "" {
-		pf = client.FindPropertiesFile(env.getenv("SPINDLE_CONF_DIR"), env.getenv("YARN_CONF_DIR"), env.getenv("HADOOP_CONF_DIR"))
-	}
-	if pf != "" {
-		if props, err = client.ReadProperties(pf); err != nil {
-			return nil, nil, err
-		}
-		env.log.Debugf("read properties from %s", pf)
-	}
-	merged := client.Merge(props, confLayer, flagLayer)
-	if merged[client.KeyMaster] == "" {
-		if env.getenv("HADOOP_CONF_DIR") != "" || env.getenv("YARN_CONF_DIR") != "" {
-			merged[client.KeyMaster] = "yarn"
-		} else {
-			merged[client.KeyMaster] = "local[*]"
-		}
-	}
-	opts, err := client.ResolveOptions(merged, app, appArgs)
-	if err != nil {
-		return nil, nil, err
-	}
-	if opts.Verbose {
+	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.propertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv}, app, appArgs)
+	if err == nil && opts.Verbose {
 		env.log.SetLevel(logrus.DebugLevel)
 	}
-	switch {
-	case isLocalMaster(opts.Master):
-		return opts, nil, nil
-	case opts.Master != "yarn":
-		return nil, nil, fmt.Errorf("--master %q: use yarn, local, local[N] or local[*]", opts.Master)
-	}
-	conf, err := loadHadoopConf()
-	if err != nil {
-		return nil, nil, err
-	}
-	for k, v := range opts.Hadoop {
-		conf.Set(k, v)
-	}
-	return opts, conf, nil
+	return opts, conf, err
 }
 
-// submitYARN submits to YARN and, unless --no-wait, follows the application to its end.
-func submitYARN(ctx context.Context, env *cliEnv, opts *client.Options, conf *hadoopconf.Conf) error {
-	start := time.Now()
-	cl, app, err := prepareAndSubmit(ctx, env, opts, conf)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	if opts.Verbose {
-		var total int64
-		for _, r := range app.Staged {
-			env.log.Debugf("staged %s: %s, %d bytes uploaded (%s)", r.Name, r.Outcome, r.Bytes, r.URL)
-			total += r.Bytes
-		}
-		env.log.Infof("uploaded %d bytes in total", total)
-	}
-	env.log.Infof("submitted %s to queue %s in %s (%s mode)", app.ID, opts.Queue, time.Since(start).Round(time.Millisecond), opts.DeployMode)
-	if !opts.Wait {
-		fmt.Fprintln(env.stdout, app.ID)
-		return nil
-	}
-	if opts.DeployMode == "client" {
-		return runClientMode(ctx, env, cl, app, opts)
-	}
-	rep, err := cl.Follow(ctx, app.ID, nil, printReport(env))
-	return finishFollow(ctx, env, cl, app, rep, err)
-}
-
-// prepareAndSubmit checks the submission locally, connects to the cluster and submits
-// it, showing upload progress on a terminal. The caller closes the returned Cluster.
-func prepareAndSubmit(ctx context.Context, env *cliEnv, opts *client.Options, conf *hadoopconf.Conf) (*client.Cluster, *client.Application, error) {
-	sub, err := client.Prepare(opts, os.Executable)
-	if err != nil {
-		return nil, nil, err
-	}
-	cl, err := client.Connect(conf)
-	if err != nil {
-		return nil, nil, err
-	}
-	var progress staging.ProgressFunc
+// runConfig is what submit and shell print while client.Run works.
+func runConfig(env *cliEnv, opts *client.Options) client.RunConfig {
+	cfg := client.RunConfig{Log: env.log, Stdout: env.stdout, Stderr: env.stderr, OnReport: printReport(env), Verbose: opts.Verbose}
 	if opts.Verbose || staging.IsTerminal(env.stderr) {
-		progress = staging.NewProgress(env.stderr, opts.Verbose)
+		cfg.Progress = env.stderr
 	}
-	app, err := cl.Submit(ctx, sub, client.SubmitConfig{Log: env.log, Progress: progress})
-	if err != nil {
-		cl.Close()
-		return nil, nil, err
+	return cfg
+}
+
+// printStaged lists what was uploaded, with --verbose.
+func printStaged(env *cliEnv, opts *client.Options, app *client.Application) {
+	if !opts.Verbose {
+		return
 	}
-	return cl, app, nil
+	var total int64
+	for _, r := range app.Staged {
+		env.log.Debugf("staged %s: %s, %d bytes uploaded (%s)", r.Name, r.Outcome, r.Bytes, r.URL)
+		total += r.Bytes
+	}
+	env.log.Infof("uploaded %d bytes in total", total)
 }
 
 // printReport returns the onChange callback that prints state changes.
@@ -174,43 +108,24 @@ func printReport(env *cliEnv) func(*client.Report) {
 	}
 }
 
-// finishFollow ends a followed application: on interruption it kills it, and in every
-// case it removes the staging directory and turns the outcome into the exit code.
-func finishFollow(ctx context.Context, env *cliEnv, cl *client.Cluster, app *client.Application, rep *client.Report, err error) error {
-	cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err != nil && ctx.Err() != nil {
-		env.log.Warnf("interrupted: killing %s", app.ID)
-		if kerr := cl.Kill(cctx, app.ID, "killed by the user (spindle was interrupted)"); kerr != nil {
-			env.log.WithError(kerr).Errorf("could not kill %s", app.ID)
-		}
-		if r, ferr := cl.Report(cctx, app.ID); ferr == nil {
-			rep = r
-			printReport(env)(r)
-		}
+// exitWith says how the application ended and turns that into the exit code.
+func exitWith(env *cliEnv, out *client.Outcome) error {
+	switch {
+	case out.Submitted || out.Interrupted:
+	case out.Report != nil && out.Succeeded:
+		env.log.Infof("%s ended FINISHED/SUCCEEDED", out.ID)
+	case out.Report != nil:
+		env.log.Errorf("%s ended %s/%s", out.ID, out.Report.State, out.Report.FinalStatus)
+	case !out.Succeeded:
+		env.log.Errorf("local application failed: %s", out.Diagnostics)
 	}
-	if cerr := cl.CleanupStaging(cctx, app.StagingDir); cerr != nil {
-		env.log.WithError(cerr).Warnf("could not delete the staging directory %s", app.StagingDir)
+	if code := out.ExitCode(); code != 0 {
+		return exitError{code: code}
 	}
-	if ctx.Err() != nil {
-		return exitError{code: 130}
-	}
-	if err != nil {
-		return fmt.Errorf("follow %s: %w", app.ID, err)
-	}
-	if !rep.Succeeded() {
-		env.log.Errorf("%s ended %s/%s", app.ID, rep.State, rep.FinalStatus)
-		return exitError{code: 1}
-	}
-	env.log.Infof("%s ended FINISHED/SUCCEEDED", app.ID)
 	return nil
 }
 
 func firstLineOf(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
-
-func isLocalMaster(m string) bool { return m == "local" || strings.HasPrefix(m, "local[") }
