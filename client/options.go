@@ -106,109 +106,135 @@ type Options struct {
 // ResolveOptions turns a merged key/value map (see Merge) into Options, checking the form
 // of every value. Each error names the flag and the --conf key, and the fix.
 func ResolveOptions(conf map[string]string, app string, args []string) (*Options, error) {
-	get := func(k string) string {
-		if v, ok := conf[k]; ok {
-			return strings.TrimSpace(v)
-		}
-		return Default(k)
-	}
+	r := &resolver{conf: conf}
 	o := &Options{App: app, AppArgs: args, Env: map[string]string{}, Hadoop: map[string]string{}}
-	var errs []string
-	bad := func(flag, key, format string, a ...any) {
-		errs = append(errs, fmt.Sprintf("--%s (%s): %s", flag, key, fmt.Sprintf(format, a...)))
-	}
-	o.Master = get(KeyMaster)
-	o.DeployMode = get(KeyDeployMode)
-	if o.DeployMode != "client" && o.DeployMode != "cluster" {
-		bad("deploy-mode", KeyDeployMode, "%q is not a deploy mode: use cluster or client", o.DeployMode)
-	}
-	o.Name = get(KeyName)
-	o.Queue = get(KeyQueue)
-	if o.Queue == "" {
-		bad("queue", KeyQueue, "empty queue name")
-	}
-	intVal := func(flag, key string, min int) int {
-		v := get(key)
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min {
-			bad(flag, key, "%q: want a whole number >= %d", v, min)
-		}
-		return n
-	}
-	mem := func(flag, key string) int64 {
-		n, err := ParseMemoryMB(get(key))
-		if err != nil {
-			bad(flag, key, "%v", err)
-		}
-		return n
-	}
-	o.NumExecutors = intVal("num-executors", KeyNumExecutors, 0)
-	o.ExecutorMemoryMB = mem("executor-memory", KeyExecutorMemory)
-	o.ExecutorCores = int32(intVal("executor-cores", KeyExecutorCores, 1))
-	o.DriverMemoryMB = mem("driver-memory", KeyDriverMemory)
-	o.DriverCores = int32(intVal("driver-cores", KeyDriverCores, 1))
-	o.AMMemoryMB = mem("conf", KeyAMMemory)
-	o.AMCores = int32(intVal("conf", KeyAMCores, 1))
-	o.Files = splitList(get(KeyFiles))
-	o.Archives = splitList(get(KeyArchives))
-	o.Jars = splitList(get(KeyJars))
-	if c := get(KeyExecutorCommand); c != "" {
-		cmd, err := SplitCommand(c)
-		if err != nil {
-			bad("executor-command", KeyExecutorCommand, "%v", err)
-		}
-		o.ExecutorCommand = cmd
-	}
-	if v := get(KeyMaxAppAttempts); v != "" {
-		o.MaxAppAttempts = intVal("max-app-attempts", KeyMaxAppAttempts, 1)
-	}
-	if v := get(KeyMaxExecutorFailures); v != "" {
-		o.MaxExecutorFailures = intVal("conf", KeyMaxExecutorFailures, 0)
-	}
-	o.Tags = splitList(get(KeyTags))
-	if v := get(KeyPriority); v != "" {
-		o.Priority = int32(intVal("priority", KeyPriority, 0))
-	}
-	o.NodeLabel = get(KeyNodeLabel)
-	boolVal := func(flag, key string) bool {
-		v := get(key)
-		if v == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad(flag, key, "%q: want true or false", v)
-		}
-		return b
-	}
-	o.Wait = boolVal("wait", KeyWait)
-	o.Verbose = boolVal("verbose", KeyVerbose)
-	o.Binary = get(KeyBinary)
-	o.StagingDir = get(KeyStagingDir)
-	if v := get(KeyDriverTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			bad("conf", KeyDriverTimeout, "%q: want a positive duration such as 60s", v)
-		}
-		o.DriverTimeout = d
-	}
+	r.resolveApp(o)
+	r.resolveSizes(o)
+	r.resolveYARN(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):
 			name := strings.TrimPrefix(k, KeyEnvPrefix)
 			if !validEnvName(name) {
-				bad("env", k, "%q is not a valid environment variable name", name)
+				r.bad("env", k, "%q is not a valid environment variable name", name)
 			}
 			o.Env[name] = v
 		case strings.HasPrefix(k, KeyHadoopPrefix):
 			o.Hadoop[strings.TrimPrefix(k, KeyHadoopPrefix)] = v
 		}
 	}
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return nil, &UsageError{Problems: errs}
+	if len(r.errs) > 0 {
+		sort.Strings(r.errs)
+		return nil, &UsageError{Problems: r.errs}
 	}
 	return o, nil
+}
+
+// resolver reads the merged options, collecting every problem.
+type resolver struct {
+	conf map[string]string
+	errs []string
+}
+
+func (r *resolver) get(k string) string {
+	if v, ok := r.conf[k]; ok {
+		return strings.TrimSpace(v)
+	}
+	return Default(k)
+}
+
+func (r *resolver) bad(flag, key, format string, a ...any) {
+	r.errs = append(r.errs, fmt.Sprintf("--%s (%s): %s", flag, key, fmt.Sprintf(format, a...)))
+}
+
+func (r *resolver) intVal(flag, key string, min int) int {
+	v := r.get(key)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min {
+		r.bad(flag, key, "%q: want a whole number >= %d", v, min)
+	}
+	return n
+}
+
+func (r *resolver) mem(flag, key string) int64 {
+	n, err := ParseMemoryMB(r.get(key))
+	if err != nil {
+		r.bad(flag, key, "%v", err)
+	}
+	return n
+}
+
+func (r *resolver) boolVal(flag, key string) bool {
+	v := r.get(key)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.bad(flag, key, "%q: want true or false", v)
+	}
+	return b
+}
+
+// resolveApp reads where and how the application runs.
+func (r *resolver) resolveApp(o *Options) {
+	o.Master = r.get(KeyMaster)
+	o.DeployMode = r.get(KeyDeployMode)
+	if o.DeployMode != "client" && o.DeployMode != "cluster" {
+		r.bad("deploy-mode", KeyDeployMode, "%q is not a deploy mode: use cluster or client", o.DeployMode)
+	}
+	o.Name = r.get(KeyName)
+	o.Files = splitList(r.get(KeyFiles))
+	o.Archives = splitList(r.get(KeyArchives))
+	o.Jars = splitList(r.get(KeyJars))
+	if c := r.get(KeyExecutorCommand); c != "" {
+		cmd, err := SplitCommand(c)
+		if err != nil {
+			r.bad("executor-command", KeyExecutorCommand, "%v", err)
+		}
+		o.ExecutorCommand = cmd
+	}
+	o.Wait = r.boolVal("wait", KeyWait)
+	o.Verbose = r.boolVal("verbose", KeyVerbose)
+	o.Binary = r.get(KeyBinary)
+	o.StagingDir = r.get(KeyStagingDir)
+}
+
+// resolveSizes reads the numbers and sizes of containers.
+func (r *resolver) resolveSizes(o *Options) {
+	o.NumExecutors = r.intVal("num-executors", KeyNumExecutors, 0)
+	o.ExecutorMemoryMB = r.mem("executor-memory", KeyExecutorMemory)
+	o.ExecutorCores = int32(r.intVal("executor-cores", KeyExecutorCores, 1))
+	o.DriverMemoryMB = r.mem("driver-memory", KeyDriverMemory)
+	o.DriverCores = int32(r.intVal("driver-cores", KeyDriverCores, 1))
+	o.AMMemoryMB = r.mem("conf", KeyAMMemory)
+	o.AMCores = int32(r.intVal("conf", KeyAMCores, 1))
+	if v := r.get(KeyMaxExecutorFailures); v != "" {
+		o.MaxExecutorFailures = r.intVal("conf", KeyMaxExecutorFailures, 0)
+	}
+}
+
+// resolveYARN reads what YARN is told about the application.
+func (r *resolver) resolveYARN(o *Options) {
+	o.Queue = r.get(KeyQueue)
+	if o.Queue == "" {
+		r.bad("queue", KeyQueue, "empty queue name")
+	}
+	if v := r.get(KeyMaxAppAttempts); v != "" {
+		o.MaxAppAttempts = r.intVal("max-app-attempts", KeyMaxAppAttempts, 1)
+	}
+	o.Tags = splitList(r.get(KeyTags))
+	if v := r.get(KeyPriority); v != "" {
+		o.Priority = int32(r.intVal("priority", KeyPriority, 0))
+	}
+	o.NodeLabel = r.get(KeyNodeLabel)
+	if v := r.get(KeyDriverTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			r.bad("conf", KeyDriverTimeout, "%q: want a positive duration such as 60s", v)
+		}
+		o.DriverTimeout = d
+	}
 }
 
 // UsageError lists everything wrong with a submission's options.

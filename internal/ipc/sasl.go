@@ -50,109 +50,124 @@ func (cn *conn) negotiateSASL(w io.Writer, r *bufio.Reader) (saslResult, error) 
 	if _, err := w.Write(append(preamble(authSASL), hello...)); err != nil {
 		return saslResult{}, err
 	}
-
-	var (
-		digest    *sasl.DigestMD5
-		responded bool
-	)
+	n := &negotiation{cn: cn}
 	for round := 0; round < maxSASLRounds; round++ {
 		msg, err := readSASL(r, cn.c.cfg.MaxResponseSize)
 		if err != nil {
 			return saslResult{}, err
 		}
 		var reply *commonpb.RpcSaslProto
+		var res *saslResult
 		switch msg.GetState() {
 		case commonpb.RpcSaslProto_NEGOTIATE:
-			if round != 0 {
-				return saslResult{}, errors.New("sasl: unexpected NEGOTIATE from server")
-			}
-			auth, err := chooseAuth(msg.GetAuths())
-			if err != nil {
-				return saslResult{}, err
-			}
-			chosen := proto.Clone(auth).(*commonpb.RpcSaslProto_SaslAuth)
-			chosen.Challenge = nil
-			reply = &commonpb.RpcSaslProto{
-				State: commonpb.RpcSaslProto_INITIATE.Enum(),
-				Auths: []*commonpb.RpcSaslProto_SaslAuth{chosen},
-			}
-			if auth.GetMethod() == methodSimple {
-				// The server lets us fall back to SIMPLE; it does not answer
-				// the INITIATE.
-				pkt, err := encodeSASL(reply)
-				if err != nil {
-					return saslResult{}, err
-				}
-				if _, err := w.Write(pkt); err != nil {
-					return saslResult{}, err
-				}
-				return saslResult{simple: true}, nil
-			}
-			digest = sasl.NewDigestMD5(
-				base64.StdEncoding.EncodeToString(cn.tok.Identifier),
-				base64.StdEncoding.EncodeToString(cn.tok.Password),
-				auth.GetProtocol(), auth.GetServerId())
-			digest.SetQOPs(cn.c.qops...)
-			if auth.Challenge != nil {
-				// The server piggybacked the first challenge.
-				resp, err := digest.Respond(auth.GetChallenge())
-				if err != nil {
-					return saslResult{}, err
-				}
-				responded = true
-				reply.Token = resp
-			} else {
-				reply.Token = []byte{} // DIGEST-MD5 has no initial response
-			}
-
+			reply, res, err = n.initiate(round, msg)
 		case commonpb.RpcSaslProto_CHALLENGE:
-			if digest == nil {
-				return saslResult{}, errors.New("sasl: CHALLENGE before the mechanism was chosen")
-			}
-			if responded {
-				return saslResult{}, errors.New("sasl: unexpected second DIGEST-MD5 challenge")
-			}
-			resp, err := digest.Respond(msg.GetToken())
-			if err != nil {
-				return saslResult{}, err
-			}
-			responded = true
-			reply = &commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_RESPONSE.Enum(), Token: resp}
-
+			reply, err = n.respond(msg)
 		case commonpb.RpcSaslProto_SUCCESS:
-			if round == 0 {
-				// Answering NEGOTIATE with SUCCESS: the server does not
-				// use SASL at all (SIMPLE).
-				return saslResult{simple: true}, nil
-			}
-			if digest == nil || !responded {
-				return saslResult{}, errors.New("sasl: server reported success before authentication completed")
-			}
-			if err := digest.Verify(msg.GetToken()); err != nil {
-				return saslResult{}, err
-			}
-			qop := digest.QOP()
-			if len(cn.c.qops) > 0 && !contains(cn.c.qops, qop) {
-				return saslResult{}, fmt.Errorf("sasl: negotiated qop %q is not allowed by protection %q", qop, cn.c.cfg.Protection)
-			}
-			res := saslResult{qop: qop}
-			if qop != "auth" {
-				res.layer = digest
-			}
-			return res, nil
-
+			res, err = n.success(round, msg)
 		default:
-			return saslResult{}, fmt.Errorf("sasl: unexpected state %v from server", msg.GetState())
+			err = fmt.Errorf("sasl: unexpected state %v from server", msg.GetState())
 		}
-		pkt, err := encodeSASL(reply)
 		if err != nil {
 			return saslResult{}, err
 		}
-		if _, err := w.Write(pkt); err != nil {
-			return saslResult{}, err
+		if reply != nil {
+			pkt, err := encodeSASL(reply)
+			if err != nil {
+				return saslResult{}, err
+			}
+			if _, err := w.Write(pkt); err != nil {
+				return saslResult{}, err
+			}
+		}
+		if res != nil {
+			return *res, nil
 		}
 	}
 	return saslResult{}, fmt.Errorf("sasl: no SUCCESS after %d messages", maxSASLRounds)
+}
+
+// negotiation is the client's state in one SASL negotiation.
+type negotiation struct {
+	cn        *conn
+	digest    *sasl.DigestMD5
+	responded bool
+}
+
+// initiate answers the server's NEGOTIATE (the first message) with the
+// chosen auth. Choosing SIMPLE ends the negotiation (res is set): the server
+// does not answer that INITIATE.
+func (n *negotiation) initiate(round int, msg *commonpb.RpcSaslProto) (reply *commonpb.RpcSaslProto, res *saslResult, err error) {
+	if round != 0 {
+		return nil, nil, errors.New("sasl: unexpected NEGOTIATE from server")
+	}
+	auth, err := chooseAuth(msg.GetAuths())
+	if err != nil {
+		return nil, nil, err
+	}
+	chosen := proto.Clone(auth).(*commonpb.RpcSaslProto_SaslAuth)
+	chosen.Challenge = nil
+	reply = &commonpb.RpcSaslProto{
+		State: commonpb.RpcSaslProto_INITIATE.Enum(),
+		Auths: []*commonpb.RpcSaslProto_SaslAuth{chosen},
+	}
+	if auth.GetMethod() == methodSimple {
+		return reply, &saslResult{simple: true}, nil
+	}
+	n.digest = sasl.NewDigestMD5(
+		base64.StdEncoding.EncodeToString(n.cn.tok.Identifier),
+		base64.StdEncoding.EncodeToString(n.cn.tok.Password),
+		auth.GetProtocol(), auth.GetServerId())
+	n.digest.SetQOPs(n.cn.c.qops...)
+	if auth.Challenge == nil {
+		reply.Token = []byte{} // DIGEST-MD5 has no initial response
+		return reply, nil, nil
+	}
+	// The server piggybacked the first challenge.
+	if reply.Token, err = n.digest.Respond(auth.GetChallenge()); err != nil {
+		return nil, nil, err
+	}
+	n.responded = true
+	return reply, nil, nil
+}
+
+// respond answers the server's DIGEST-MD5 challenge.
+func (n *negotiation) respond(msg *commonpb.RpcSaslProto) (*commonpb.RpcSaslProto, error) {
+	if n.digest == nil {
+		return nil, errors.New("sasl: CHALLENGE before the mechanism was chosen")
+	}
+	if n.responded {
+		return nil, errors.New("sasl: unexpected second DIGEST-MD5 challenge")
+	}
+	resp, err := n.digest.Respond(msg.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	n.responded = true
+	return &commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_RESPONSE.Enum(), Token: resp}, nil
+}
+
+// success checks the server's SUCCESS and returns the negotiated protection.
+func (n *negotiation) success(round int, msg *commonpb.RpcSaslProto) (*saslResult, error) {
+	if round == 0 {
+		// Answering NEGOTIATE with SUCCESS: the server does not use SASL at all (SIMPLE).
+		return &saslResult{simple: true}, nil
+	}
+	if n.digest == nil || !n.responded {
+		return nil, errors.New("sasl: server reported success before authentication completed")
+	}
+	if err := n.digest.Verify(msg.GetToken()); err != nil {
+		return nil, err
+	}
+	qop := n.digest.QOP()
+	if len(n.cn.c.qops) > 0 && !contains(n.cn.c.qops, qop) {
+		return nil, fmt.Errorf("sasl: negotiated qop %q is not allowed by protection %q", qop, n.cn.c.cfg.Protection)
+	}
+	res := &saslResult{qop: qop}
+	if qop != "auth" {
+		res.layer = n.digest
+	}
+	return res, nil
 }
 
 // chooseAuth picks, in the server's order, the first auth we can do with a

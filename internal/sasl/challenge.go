@@ -98,30 +98,11 @@ func parseDirectives(b []byte) ([]directive, error) {
 		}
 		var value string
 		if b[i] == '"' {
-			i++
-			var sb strings.Builder
-			closed := false
-			for i < n {
-				c := b[i]
-				if c == '\\' {
-					if i+1 == n {
-						break
-					}
-					sb.WriteByte(b[i+1])
-					i += 2
-					continue
-				}
-				i++
-				if c == '"' {
-					closed = true
-					break
-				}
-				sb.WriteByte(c)
-			}
+			var closed bool
+			value, i, closed = parseQuoted(b, i+1)
 			if !closed {
 				return nil, fmt.Errorf("directive %q has an unterminated quoted value", key)
 			}
-			value = sb.String()
 		} else {
 			start := i
 			for i < n && isTokenChar(b[i]) {
@@ -141,6 +122,30 @@ func parseDirectives(b []byte) ([]directive, error) {
 			i++
 		}
 	}
+}
+
+// parseQuoted reads a quoted value starting after its opening quote at
+// b[i:], unescaping backslash escapes, and returns it with the offset after
+// the closing quote; closed is false when there is none.
+func parseQuoted(b []byte, i int) (value string, next int, closed bool) {
+	var sb strings.Builder
+	for n := len(b); i < n; {
+		c := b[i]
+		if c == '\\' {
+			if i+1 == n {
+				break
+			}
+			sb.WriteByte(b[i+1])
+			i += 2
+			continue
+		}
+		i++
+		if c == '"' {
+			return sb.String(), i, true
+		}
+		sb.WriteByte(c)
+	}
+	return "", i, false
 }
 
 // splitList splits a comma-separated value (such as a quoted qop or cipher

@@ -185,40 +185,11 @@ func (d *DigestMD5) Respond(challenge []byte) ([]byte, error) {
 	if len(c.realms) > 0 {
 		realm = c.realms[0]
 	}
-	digestURI := d.protocol + "/" + d.serverID
-
-	// Wire forms: UTF-8 when the server announced charset=utf-8, otherwise
-	// ISO 8859-1 (challenge values arrive in the server's encoding already).
-	userWire, uriWire := []byte(d.username), []byte(digestURI)
-	if !c.utf8 {
-		var ok1, ok2 bool
-		userWire, ok1 = toLatin1(d.username)
-		uriWire, ok2 = toLatin1(digestURI)
-		if !ok1 || !ok2 {
-			return nil, d.fail("username or digest-uri is not ISO 8859-1 and the server did not offer charset=utf-8")
-		}
+	f, err := d.encode(c, realm)
+	if err != nil {
+		return nil, err
 	}
-	// Hash forms (RFC 2831 section 2.1.2.1): ISO 8859-1 whenever possible.
-	userHash, ok := toLatin1(d.username)
-	if !ok && !c.utf8 {
-		return nil, d.fail("username is not ISO 8859-1 and the server did not offer charset=utf-8")
-	}
-	if !ok {
-		userHash = []byte(d.username)
-	}
-	passHash, ok := toLatin1(d.password)
-	if !ok && !c.utf8 {
-		return nil, d.fail("password is not ISO 8859-1 and the server did not offer charset=utf-8")
-	}
-	if !ok {
-		passHash = []byte(d.password)
-	}
-	realmHash := []byte(realm)
-	if c.utf8 {
-		if l, ok := toLatin1(realm); ok {
-			realmHash = l
-		}
-	}
+	userWire, uriWire, userHash, passHash, realmHash := f.userWire, f.uriWire, f.userHash, f.passHash, f.realmHash
 
 	cnonce, err := d.newCnonce()
 	if err != nil {
@@ -253,6 +224,49 @@ func (d *DigestMD5) Respond(challenge []byte) ([]byte, error) {
 	d.qop, d.cipher, d.maxbuf = qop, ciph, c.maxbuf
 	d.state = stateResponded
 	return b, nil
+}
+
+// encodings are the byte forms of the response's strings.
+type encodings struct {
+	userWire, uriWire             []byte // as sent
+	userHash, passHash, realmHash []byte // as hashed
+}
+
+// encode returns the wire and hash forms of the username, digest-uri,
+// password and realm: on the wire UTF-8 when the server announced
+// charset=utf-8, otherwise ISO 8859-1 (challenge values arrive in the
+// server's encoding already); for hashing ISO 8859-1 whenever possible (RFC
+// 2831 section 2.1.2.1).
+func (d *DigestMD5) encode(c *challenge, realm string) (encodings, error) {
+	digestURI := d.protocol + "/" + d.serverID
+	f := encodings{userWire: []byte(d.username), uriWire: []byte(digestURI), realmHash: []byte(realm)}
+	if !c.utf8 {
+		var ok1, ok2 bool
+		f.userWire, ok1 = toLatin1(d.username)
+		f.uriWire, ok2 = toLatin1(digestURI)
+		if !ok1 || !ok2 {
+			return f, d.fail("username or digest-uri is not ISO 8859-1 and the server did not offer charset=utf-8")
+		}
+	}
+	var ok bool
+	if f.userHash, ok = toLatin1(d.username); !ok {
+		if !c.utf8 {
+			return f, d.fail("username is not ISO 8859-1 and the server did not offer charset=utf-8")
+		}
+		f.userHash = []byte(d.username)
+	}
+	if f.passHash, ok = toLatin1(d.password); !ok {
+		if !c.utf8 {
+			return f, d.fail("password is not ISO 8859-1 and the server did not offer charset=utf-8")
+		}
+		f.passHash = []byte(d.password)
+	}
+	if c.utf8 {
+		if l, ok := toLatin1(realm); ok {
+			f.realmHash = l
+		}
+	}
+	return f, nil
 }
 
 // chooseQOP picks the strongest qop (and cipher for auth-conf) acceptable to

@@ -208,33 +208,9 @@ func planItem(it Item) (PlannedItem, error) {
 	}
 	var alias, base string
 	if scheme, ok := uriScheme(src); ok {
-		u, err := url.Parse(src)
-		if err != nil {
-			return pi, fmt.Errorf("%q: %w", it.Source, err)
-		}
-		alias = u.Fragment
-		u.Fragment, u.RawFragment = "", ""
-		if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || u.Path == "/" {
-			return pi, fmt.Errorf("%q: the URI has no absolute file path (write %s:///absolute/path or %s://host/absolute/path)", it.Source, scheme, scheme)
-		}
-		pi.URI, pi.Path, base = u, path.Clean(u.Path), path.Base(u.Path)
-		switch scheme {
-		case "local":
-			if u.Host != "" {
-				return pi, fmt.Errorf("%q: local: URIs name a path on every node and take no host (write local:/absolute/path)", it.Source)
-			}
-			if pi.Type == spec.TypeArchive {
-				return pi, fmt.Errorf("%q: a local: archive is not extracted by YARN; extract it on the nodes and refer to the directory, or ship the archive with a local path or cluster URI", it.Source)
-			}
-			pi.Location, pi.Name = NodeLocal, base
-			return pi, nil
-		case "file":
-			if h := u.Hostname(); h != "" && h != "localhost" {
-				return pi, fmt.Errorf("%q: file: URIs must be local (file:///absolute/path)", it.Source)
-			}
-			pi.Location = Local
-		default:
-			pi.Location = Cluster
+		var err error
+		if alias, base, err = planURI(it, src, scheme, &pi); err != nil || pi.Location == NodeLocal {
+			return pi, err
 		}
 	} else {
 		p := src
@@ -262,20 +238,60 @@ func planItem(it Item) (PlannedItem, error) {
 		return pi, fmt.Errorf("%q: YARN extracts only .zip, .tar.gz, .tgz and .tar archives; repackage it as one of those, or pass it as a plain file (--files) to ship it unextracted", it.Source)
 	}
 	if pi.Location == Local {
-		fi, err := os.Stat(pi.Path)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return pi, fmt.Errorf("%q: local file %s does not exist", it.Source, pi.Path)
-		case err != nil:
-			return pi, fmt.Errorf("%q: %w", it.Source, err)
-		case fi.IsDir():
-			return pi, fmt.Errorf("%q: %s is a directory; YARN localizes files: zip it (cd dir && zip -r ../%s.zip .) and pass the zip with --archives, which YARN extracts into a directory named after the link", it.Source, pi.Path, base)
-		case !fi.Mode().IsRegular():
-			return pi, fmt.Errorf("%q: %s is not a regular file", it.Source, pi.Path)
-		}
-		pi.Size = fi.Size()
+		return pi, statLocal(it, &pi, base)
 	}
 	return pi, nil
+}
+
+// planURI plans an item given as a URI with scheme: it sets pi's URI, path
+// and location and returns the URI's #alias and base name. A local: item is
+// complete when it returns (Location NodeLocal).
+func planURI(it Item, src, scheme string, pi *PlannedItem) (alias, base string, err error) {
+	u, err := url.Parse(src)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: %w", it.Source, err)
+	}
+	alias = u.Fragment
+	u.Fragment, u.RawFragment = "", ""
+	if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || u.Path == "/" {
+		return "", "", fmt.Errorf("%q: the URI has no absolute file path (write %s:///absolute/path or %s://host/absolute/path)", it.Source, scheme, scheme)
+	}
+	pi.URI, pi.Path, base = u, path.Clean(u.Path), path.Base(u.Path)
+	switch scheme {
+	case "local":
+		if u.Host != "" {
+			return "", "", fmt.Errorf("%q: local: URIs name a path on every node and take no host (write local:/absolute/path)", it.Source)
+		}
+		if pi.Type == spec.TypeArchive {
+			return "", "", fmt.Errorf("%q: a local: archive is not extracted by YARN; extract it on the nodes and refer to the directory, or ship the archive with a local path or cluster URI", it.Source)
+		}
+		pi.Location, pi.Name = NodeLocal, base
+	case "file":
+		if h := u.Hostname(); h != "" && h != "localhost" {
+			return "", "", fmt.Errorf("%q: file: URIs must be local (file:///absolute/path)", it.Source)
+		}
+		pi.Location = Local
+	default:
+		pi.Location = Cluster
+	}
+	return alias, base, nil
+}
+
+// statLocal checks that a local item is a regular file and records its size.
+func statLocal(it Item, pi *PlannedItem, base string) error {
+	fi, err := os.Stat(pi.Path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%q: local file %s does not exist", it.Source, pi.Path)
+	case err != nil:
+		return fmt.Errorf("%q: %w", it.Source, err)
+	case fi.IsDir():
+		return fmt.Errorf("%q: %s is a directory; YARN localizes files: zip it (cd dir && zip -r ../%s.zip .) and pass the zip with --archives, which YARN extracts into a directory named after the link", it.Source, pi.Path, base)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%q: %s is not a regular file", it.Source, pi.Path)
+	}
+	pi.Size = fi.Size()
+	return nil
 }
 
 // uriScheme reports whether s starts with a URI scheme ("hdfs:", "file:",
@@ -343,25 +359,9 @@ func (s *Stager) Stage(ctx context.Context, fsys FS, stagingDir string, plan *Pl
 		return nil, fmt.Errorf("staging: staging directory: %w", err)
 	}
 	root := fsys.Root()
-	for _, it := range plan.Items {
-		if it.Location == Cluster && !sameFS(it.URI, root) {
-			return nil, fmt.Errorf("staging: %q is on %s://%s, but fs.defaultFS is %s; spindle ships local files and files on fs.defaultFS only: copy it to fs.defaultFS or to a local path first", it.Source, it.URI.Scheme, it.URI.Host, root.String())
-		}
+	if err := prepareDir(ctx, fsys, dir, plan); err != nil {
+		return nil, err
 	}
-	if err := fsys.MkdirAll(ctx, dir, DirPerm); err != nil {
-		return nil, fmt.Errorf("staging: creating staging directory %s: %w", fsys.URL(dir), err)
-	}
-	// MkdirAll leaves an existing directory alone and may be subject to a
-	// umask; the staging directory itself must be exactly 0700.
-	if err := fsys.Chmod(ctx, dir, DirPerm); err != nil {
-		return nil, fmt.Errorf("staging: setting permissions of %s: %w", fsys.URL(dir), err)
-	}
-
-	type slot struct {
-		res spec.Resource
-		rep Report
-	}
-	results := make([]*slot, len(plan.Items))
 	ids := make([]int64, len(plan.Items))
 	out := &Staged{}
 	for i, it := range plan.Items {
@@ -376,7 +376,49 @@ func (s *Stager) Stage(ctx context.Context, fsys FS, stagingDir string, plan *Pl
 		}
 		s.emit(Event{Kind: EventStart, ID: ids[i], Name: it.Name, Source: it.Source, Total: total})
 	}
+	results, err := s.stageAll(ctx, fsys, root, dir, plan, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if r != nil {
+			out.Resources = append(out.Resources, r.res)
+			out.Reports = append(out.Reports, r.rep)
+		}
+	}
+	return out, nil
+}
 
+// prepareDir checks that every cluster item is on fsys and creates the
+// staging directory with exactly DirPerm.
+func prepareDir(ctx context.Context, fsys FS, dir string, plan *Plan) error {
+	root := fsys.Root()
+	for _, it := range plan.Items {
+		if it.Location == Cluster && !sameFS(it.URI, root) {
+			return fmt.Errorf("staging: %q is on %s://%s, but fs.defaultFS is %s; spindle ships local files and files on fs.defaultFS only: copy it to fs.defaultFS or to a local path first", it.Source, it.URI.Scheme, it.URI.Host, root.String())
+		}
+	}
+	if err := fsys.MkdirAll(ctx, dir, DirPerm); err != nil {
+		return fmt.Errorf("staging: creating staging directory %s: %w", fsys.URL(dir), err)
+	}
+	// MkdirAll leaves an existing directory alone and may be subject to a
+	// umask; the staging directory itself must be exactly 0700.
+	if err := fsys.Chmod(ctx, dir, DirPerm); err != nil {
+		return fmt.Errorf("staging: setting permissions of %s: %w", fsys.URL(dir), err)
+	}
+	return nil
+}
+
+// slot is one staged item's result.
+type slot struct {
+	res spec.Resource
+	rep Report
+}
+
+// stageAll stages the items that are not node-local, up to Parallel at a
+// time; the first failure cancels the rest.
+func (s *Stager) stageAll(ctx context.Context, fsys FS, root *url.URL, dir string, plan *Plan, ids []int64) ([]*slot, error) {
+	results := make([]*slot, len(plan.Items))
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -426,13 +468,7 @@ func (s *Stager) Stage(ctx context.Context, fsys FS, stagingDir string, plan *Pl
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("staging: %w", err)
 	}
-	for _, r := range results {
-		if r != nil {
-			out.Resources = append(out.Resources, r.res)
-			out.Reports = append(out.Reports, r.rep)
-		}
-	}
-	return out, nil
+	return results, nil
 }
 
 // uploads reports whether Stage copies the item's bytes.

@@ -220,22 +220,28 @@ func run() error {
 		}
 	}()
 
-	results := b.runAll(ctx)
-	if cfg.jsonOut != "" {
+	if err := b.writeResults(b.runAll(ctx), cinfo); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// writeResults writes the results as JSON (--json) and prints, and writes
+// (--md), the Markdown report.
+func (b *bench) writeResults(results []result, cinfo *clusterInfo) error {
+	if b.cfg.jsonOut != "" {
 		data, _ := json.MarshalIndent(results, "", "  ")
-		if err := os.WriteFile(cfg.jsonOut, data, 0o644); err != nil {
+		if err := os.WriteFile(b.cfg.jsonOut, data, 0o644); err != nil {
 			return err
 		}
 	}
 	md := report(results, b.describe(cinfo))
-	fmt.Fprintln(out)
-	fmt.Fprint(out, md)
-	if cfg.mdOut != "" {
-		if err := os.WriteFile(cfg.mdOut, []byte(md), 0o644); err != nil {
-			return err
-		}
+	fmt.Fprintln(b.out)
+	fmt.Fprint(b.out, md)
+	if b.cfg.mdOut != "" {
+		return os.WriteFile(b.cfg.mdOut, []byte(md), 0o644)
 	}
-	return ctx.Err()
+	return nil
 }
 
 // bench holds what the runs share.

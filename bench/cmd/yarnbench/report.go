@@ -181,6 +181,24 @@ func report(rs []result, setup string) string {
 	var sb strings.Builder
 	sb.WriteString("## Setup\n\n")
 	sb.WriteString(setup)
+	reportMedians(&sb, rs)
+	reportRuns(&sb, rs)
+	var failed []string
+	for _, r := range rs {
+		if r.TimedOut || r.ExitCode != 0 || r.Err != "" {
+			failed = append(failed, "- "+summary(r)+" (log: "+r.Log+")")
+		}
+	}
+	if len(failed) > 0 {
+		sb.WriteString("\nRuns that did not succeed (left out of the medians):\n\n")
+		sb.WriteString(strings.Join(failed, "\n"))
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}
+
+// reportMedians renders the table comparing the tools' medians.
+func reportMedians(sb *strings.Builder, rs []result) {
 	sb.WriteString("\n## Medians\n\n")
 	sb.WriteString("| # | measure | Spindle | DistributedShell | Spindle/DS |\n|---|---|---|---|---|\n")
 	row := func(num, what string, c cell, m metric) {
@@ -190,7 +208,7 @@ func report(rs []result, setup string) string {
 		if vs.total == 0 && vd.total == 0 {
 			return
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s |\n", num, what, vs.format(m.unit), vd.format(m.unit), ratio(vs, vd))
+		fmt.Fprintf(sb, "| %s | %s | %s | %s | %s |\n", num, what, vs.format(m.unit), vd.format(m.unit), ratio(vs, vd))
 	}
 	ns := scaleNs(rs)
 	row("1", "submit latency: start → accepted", cell{scenario: "latency", n: 1, iter: allIters}, mSubmit())
@@ -219,7 +237,10 @@ func report(rs []result, setup string) string {
 	row("6", "first submission: start → accepted", first, mSubmit())
 	row("6", "repeat submission: start → accepted", rep, mSubmit())
 	row("6", "repeat submission: start → client exit", rep, mTotal())
+}
 
+// reportRuns renders the table of every cell's runs.
+func reportRuns(sb *strings.Builder, rs []result) {
 	sb.WriteString("\n## Runs\n\n")
 	sb.WriteString("| tool | scenario | N | ok/runs | median total | min–max total | median submit | AM peak RSS | AM CPU | client CPU | executors run | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	type key struct {
@@ -262,23 +283,11 @@ func report(rs []result, setup string) string {
 		if len(execs) > 0 {
 			ex = strings.Join(execs, ", ")
 		}
-		fmt.Fprintf(&sb, "| %s | %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s |\n", k.tool, k.scen, k.n, len(ok), total,
+		fmt.Fprintf(sb, "| %s | %s | %d | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s |\n", k.tool, k.scen, k.n, len(ok), total,
 			measure(rs, c, mTotal()).format("s"), rangeS, measure(rs, c, mSubmit()).format("s"),
 			measure(rs, c, mAMRSS()).format("MB"), measure(rs, c, mAMCPU()).format("ms"), measure(rs, c, mClientCPU()).format("ms"), ex,
 			loadRange(rs, k.tool, k.scen, k.n))
 	}
-	var failed []string
-	for _, r := range rs {
-		if r.TimedOut || r.ExitCode != 0 || r.Err != "" {
-			failed = append(failed, "- "+summary(r)+" (log: "+r.Log+")")
-		}
-	}
-	if len(failed) > 0 {
-		sb.WriteString("\nRuns that did not succeed (left out of the medians):\n\n")
-		sb.WriteString(strings.Join(failed, "\n"))
-		sb.WriteString("\n")
-	}
-	return sb.String()
 }
 
 // scaleNs returns the container counts of the scale runs, ascending.

@@ -118,104 +118,144 @@ func (r *runner) run(ctx context.Context, j job) result {
 
 	rctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	watcher := newAMWatcher(r.poll)
+	jr := &jobRun{r: r, j: j, res: &res, logFile: logFile, watcher: newAMWatcher(r.poll), appIDCh: make(chan string, 1)}
 	wctx, stopWatch := context.WithCancel(context.Background())
 	watchDone := make(chan struct{})
-	go func() { defer close(watchDone); watcher.Run(wctx) }()
+	go func() { defer close(watchDone); jr.watcher.Run(wctx) }()
 	defer func() { stopWatch(); <-watchDone }()
 
+	exited, err := jr.start()
+	if err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	out := jr.client(rctx, exited)
+	// The client may exit before the AM process does (the RM reports
+	// FINISHED once the AM unregistered): follow the AM to its end.
+	gctx, gcancel := context.WithTimeout(ctx, r.amGrace)
+	jr.watcher.WaitGone(gctx)
+	gcancel()
+	stopWatch()
+	<-watchDone
+	res.AM = jr.watcher.Stats()
+	jr.application(ctx, out)
+	return res
+}
+
+// jobRun is one run of a job's client command.
+type jobRun struct {
+	r       *runner
+	j       job
+	res     *result
+	logFile *os.File
+	watcher *amWatcher
+	cmd     *exec.Cmd
+	began   time.Time
+	hwm     chan int64
+	hwmStop chan struct{}
+	appIDCh chan string
+
+	mu       sync.Mutex
+	lines    []string
+	submitAt time.Duration
+}
+
+// start starts the client command, its output readers and the RSS poll, and
+// returns the channel that yields its end.
+func (jr *jobRun) start() (<-chan error, error) {
+	j := jr.j
 	cmd := exec.Command(j.Argv[0], j.Argv[1:]...)
-	cmd.Env = r.env
+	cmd.Env = jr.r.env
 	cmd.Stdin = nil
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so a timeout can end the JVM behind `yarn`
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		res.Err = err.Error()
-		return res
+		return nil, err
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		res.Err = err.Error()
-		return res
+		return nil, err
 	}
-
-	var mu sync.Mutex
-	var lines []string
-	appIDCh := make(chan string, 1)
-	var submitAt time.Duration
-	start := time.Now()
-	read := func(rd io.Reader, wg *sync.WaitGroup) {
-		defer wg.Done()
-		sc := bufio.NewScanner(rd)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			at := time.Since(start)
-			line := sc.Text()
-			mu.Lock()
-			fmt.Fprintf(logFile, "%8.3f %s\n", at.Seconds(), line)
-			lines = append(lines, line)
-			if submitAt == 0 {
-				if m := submittedRE.FindStringSubmatch(line); m != nil {
-					submitAt = at
-					appIDCh <- m[1]
-				}
-			}
-			mu.Unlock()
-		}
-	}
+	jr.cmd, jr.began = cmd, time.Now()
 	if err := cmd.Start(); err != nil {
-		res.Err = fmt.Sprintf("start %s: %v", j.Argv[0], err)
-		return res
+		return nil, fmt.Errorf("start %s: %v", j.Argv[0], err)
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go read(stdout, &wg)
-	go read(stderr, &wg)
+	go jr.read(stdout, &wg)
+	go jr.read(stderr, &wg)
 	// The client's peak RSS: rusage's ru_maxrss would also count this
 	// process's memory (Go starts children with vfork, and Linux carries the
 	// pre-exec high-water mark into the child's), so poll VmHWM instead.
 	// `yarn` execs its JVM, which keeps the pid.
-	hwmDone := make(chan int64, 1)
-	hwmStop := make(chan struct{})
-	go func() { hwmDone <- pollHWM(cmd.Process.Pid, r.poll, hwmStop) }()
-
+	jr.hwm, jr.hwmStop = make(chan int64, 1), make(chan struct{})
+	go func() { jr.hwm <- pollHWM(cmd.Process.Pid, jr.r.poll, jr.hwmStop) }()
 	exited := make(chan error, 1)
 	go func() {
 		wg.Wait() // all output read before Wait closes the pipes
 		exited <- cmd.Wait()
 	}()
+	return exited, nil
+}
+
+// read logs the client's output lines with their time and notes the
+// submitted application's id.
+func (jr *jobRun) read(rd io.Reader, wg *sync.WaitGroup) {
+	defer wg.Done()
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		at := time.Since(jr.began)
+		line := sc.Text()
+		jr.mu.Lock()
+		fmt.Fprintf(jr.logFile, "%8.3f %s\n", at.Seconds(), line)
+		jr.lines = append(jr.lines, line)
+		if jr.submitAt == 0 {
+			if m := submittedRE.FindStringSubmatch(line); m != nil {
+				jr.submitAt = at
+				jr.appIDCh <- m[1]
+			}
+		}
+		jr.mu.Unlock()
+	}
+}
+
+// client waits for the client command's end (aborting it when ctx ends
+// first), records its time, exit and resource use, and returns its output.
+func (jr *jobRun) client(ctx context.Context, exited <-chan error) []string {
+	res := jr.res
 	var appID string
 	var waitErr error
 wait:
 	for {
 		select {
-		case id := <-appIDCh:
+		case id := <-jr.appIDCh:
 			appID = id
 			if cid, err := amContainerID(id); err == nil {
-				watcher.SetContainer(cid)
+				jr.watcher.SetContainer(cid)
 			}
-			if j.Uploaded != nil {
+			if jr.j.Uploaded != nil {
 				// The staged files are complete once the application is
 				// submitted, and DistributedShell deletes them at its end.
-				res.Uploaded = j.Uploaded(id)
+				res.Uploaded = jr.j.Uploaded(id)
 			}
 		case waitErr = <-exited:
 			break wait
-		case <-rctx.Done():
+		case <-ctx.Done():
 			res.TimedOut = true
-			kill := r.abort(cmd, appID, appIDCh)
+			kill := jr.r.abort(jr.cmd, appID, jr.appIDCh)
 			waitErr = <-exited
 			kill.Stop() // the group is gone: never signal a reused id
 			break wait
 		}
 	}
-	res.Total = time.Since(start)
-	close(hwmStop)
-	res.ClientMaxRSS = <-hwmDone
-	mu.Lock()
-	res.Submit = submitAt
-	out := append([]string(nil), lines...)
-	mu.Unlock()
+	res.Total = time.Since(jr.began)
+	close(jr.hwmStop)
+	res.ClientMaxRSS = <-jr.hwm
+	jr.mu.Lock()
+	res.Submit = jr.submitAt
+	out := append([]string(nil), jr.lines...)
+	jr.mu.Unlock()
 	if appID == "" {
 		// The submitted line may have been missed (different wording): take
 		// the first application id printed.
@@ -227,8 +267,14 @@ wait:
 		}
 	}
 	res.AppID = appID
+	jr.clientUsage(waitErr)
+	return out
+}
 
-	if ps := cmd.ProcessState; ps != nil {
+// clientUsage records the client's exit code, CPU time and wait error.
+func (jr *jobRun) clientUsage(waitErr error) {
+	res := jr.res
+	if ps := jr.cmd.ProcessState; ps != nil {
 		res.ExitCode = ps.ExitCode()
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			res.ClientUser = time.Duration(ru.Utime.Nano())
@@ -242,19 +288,15 @@ wait:
 			res.Err = waitErr.Error()
 		}
 	}
+}
 
-	// The client may exit before the AM process does (the RM reports
-	// FINISHED once the AM unregistered): follow the AM to its end.
-	gctx, gcancel := context.WithTimeout(ctx, r.amGrace)
-	watcher.WaitGone(gctx)
-	gcancel()
-	stopWatch()
-	<-watchDone
-	res.AM = watcher.Stats()
-
+// application records what became of the application: its final state,
+// executors, first container, uploads; then runs the job's cleanup.
+func (jr *jobRun) application(ctx context.Context, out []string) {
+	res, j, appID := jr.res, jr.j, jr.res.AppID
 	if appID != "" {
 		fctx, fcancel := context.WithTimeout(ctx, 30*time.Second)
-		if rep, err := r.rm.WaitFinal(fctx, appID); rep != nil {
+		if rep, err := jr.r.rm.WaitFinal(fctx, appID); rep != nil {
 			res.State, res.FinalStatus = rep.State, rep.FinalStatus
 			if m := executorsRE.FindStringSubmatch(rep.Diagnostics); m != nil {
 				res.Executors, _ = strconv.Atoi(m[1])
@@ -273,7 +315,7 @@ wait:
 	}
 	if j.Marker != "" {
 		if first, err := earliestMark(j.Marker); err == nil {
-			res.FirstContainer = time.Unix(0, first).Sub(start)
+			res.FirstContainer = time.Unix(0, first).Sub(jr.began)
 		}
 	}
 	if j.Uploaded != nil {
@@ -289,7 +331,6 @@ wait:
 	if j.Cleanup != nil && appID != "" {
 		j.Cleanup(appID)
 	}
-	return res
 }
 
 // abort ends a run that timed out: the application is killed through the RM
