@@ -48,16 +48,19 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 		if alias != "" {
 			s.AppLink = alias
 		}
-		items = append(items, staging.Item{Source: opts.App, LinkName: s.AppLink})
+		items = append(items, staging.Item{Source: opts.App, LinkName: s.AppLink, Origin: "APP"})
 	}
-	for _, f := range append(append([]string{}, opts.Files...), opts.Jars...) {
-		items = append(items, staging.Item{Source: f, Type: spec.TypeFile})
+	for _, f := range opts.Files {
+		items = append(items, staging.Item{Source: f, Type: spec.TypeFile, Origin: "--files"})
+	}
+	for _, f := range opts.Jars {
+		items = append(items, staging.Item{Source: f, Type: spec.TypeFile, Origin: "--jars"})
 	}
 	for _, a := range opts.Archives {
-		items = append(items, staging.Item{Source: a, Type: spec.TypeArchive})
+		items = append(items, staging.Item{Source: a, Type: spec.TypeArchive, Origin: "--archives"})
 	}
 	if opts.Binary != "" {
-		items = append(items, staging.Item{Source: opts.Binary, LinkName: spec.BinaryLink})
+		items = append(items, staging.Item{Source: opts.Binary, LinkName: spec.BinaryLink, Origin: "--conf " + KeyBinary})
 	} else {
 		if runtime.GOOS != "linux" {
 			return nil, fmt.Errorf("this spindle is built for %s/%s, but YARN nodes run Linux: build spindle for the nodes (GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build ./cmd/spindle), put it on the cluster's filesystem and name it with --conf %s=URI", runtime.GOOS, runtime.GOARCH, KeyBinary)
@@ -69,9 +72,9 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 		s.Binary = exe
 	}
 	var stager staging.Stager
-	for i, it := range items { // one at a time first, so that each error names its flag
+	for _, it := range items { // one at a time first, so that each error names its flag
 		if _, err := stager.Plan([]staging.Item{it}); err != nil {
-			return nil, fmt.Errorf("%s: %w", flagOf(s, opts, i), err)
+			return nil, fmt.Errorf("%s: %w", it.Origin, err)
 		}
 	}
 	plan, err := stager.Plan(items)
@@ -102,25 +105,6 @@ func (s *Submission) nodeLocalLinks() string {
 		}
 	}
 	return strings.Join(links, ",")
-}
-
-// flagOf names the option that item i of Prepare's list came from.
-func flagOf(s *Submission, opts *Options, i int) string {
-	if s.AppLink != "" {
-		if i == 0 {
-			return "APP"
-		}
-		i--
-	}
-	switch {
-	case i < len(opts.Files):
-		return "--files"
-	case i < len(opts.Files)+len(opts.Jars):
-		return "--jars"
-	case i < len(opts.Files)+len(opts.Jars)+len(opts.Archives):
-		return "--archives"
-	}
-	return "--conf " + KeyBinary
 }
 
 // driverCommand is what the driver runs in cluster mode: the shipped APP and its arguments.

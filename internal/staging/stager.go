@@ -39,6 +39,9 @@ type Item struct {
 	// are extracted by the NodeManager into a directory named after the link
 	// and must end in .zip, .tar.gz, .tgz or .tar.
 	Type string
+	// Origin names where the item came from for error messages, such as
+	// "--files" or "APP"; Plan does not use it otherwise.
+	Origin string
 }
 
 // Location says where a planned item's file is.
