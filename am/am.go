@@ -38,7 +38,8 @@ type launcher interface {
 	stop(ctx context.Context, execs []*executor)
 }
 
-// master is one ApplicationMaster attempt.
+// master is what every ApplicationMaster shares, on YARN (attempt) and in
+// local mode (Local): the executor table, the API backend and the outcome.
 type master struct {
 	spec    *spec.App
 	log     *logrus.Entry
@@ -47,7 +48,7 @@ type master struct {
 	amURL   string
 	alloc   launcher
 	pool    *pool
-	tokens  []byte // credentials for executors: the secret, no AMRM token
+	tokens  []byte // credentials for executors: the executors' secret, no AMRM token
 	cleanup func(ctx context.Context) error
 
 	once sync.Once

@@ -92,11 +92,14 @@ func runProgram(ctx context.Context, r driverRun) DriverResult {
 	command := append([]string{r.opts.App}, r.opts.AppArgs...)
 	p := proc.Process{Command: command, Stdin: r.cfg.Stdin, Stdout: r.cfg.Stdout, Stderr: r.cfg.Stderr, DieWithParent: true,
 		Env: proc.Environ(os.Environ(), spec.RoleEnv(r.opts.Env, "", r.env))}
-	r.cfg.Log.Debugf("driver: %s; AM API at %s", command[0], r.env.AMURL)
-	exit, stopped, err := proc.Run(ctx, p, r.appDone)
-	switch {
-	case err != nil:
+	running, err := proc.Start(p)
+	if err != nil {
 		return DriverResult{ExitCode: 1, Diagnostics: fmt.Sprintf("start the driver: %v", err)}
+	}
+	r.cfg.Log.Infof("driver started locally: %s (pid %d); AM API at %s", command[0], running.Pid(), r.env.AMURL)
+	stopped := running.Wait(ctx, r.appDone)
+	exit := running.Exit()
+	switch {
 	case stopped && ctx.Err() != nil:
 		code := exit.Code
 		if code == 0 {

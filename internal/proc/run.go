@@ -107,20 +107,26 @@ func (r *Running) Stop(grace time.Duration) {
 	}
 }
 
-// Run starts p and waits until it exits, stopping it (see Running.Stop, with
-// StopGrace) when ctx ends or stop is closed first; stopped says whether it did.
-// The error is for a process that could not be started.
+// Wait waits until the process exits, stopping it (see Stop, with
+// StopGrace) when ctx ends or stop is closed first; it reports whether it did.
+func (r *Running) Wait(ctx context.Context, stop <-chan struct{}) (stopped bool) {
+	select {
+	case <-r.Done():
+		return false
+	case <-ctx.Done():
+	case <-stop:
+	}
+	r.Stop(StopGrace)
+	return true
+}
+
+// Run starts p and waits until it exits (see Running.Wait). The error is for
+// a process that could not be started.
 func Run(ctx context.Context, p Process, stop <-chan struct{}) (exit Exit, stopped bool, err error) {
 	r, err := Start(p)
 	if err != nil {
 		return Exit{}, false, err
 	}
-	select {
-	case <-r.Done():
-		return r.Exit(), false, nil
-	case <-ctx.Done():
-	case <-stop:
-	}
-	r.Stop(StopGrace)
-	return r.Exit(), true, nil
+	stopped = r.Wait(ctx, stop)
+	return r.Exit(), stopped, nil
 }
