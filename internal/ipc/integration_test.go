@@ -16,10 +16,12 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -190,6 +192,14 @@ func TestIntegrationSchedulerBogusToken(t *testing.T) {
 			}
 			var re *RemoteError
 			if !errors.As(err, &re) {
+				// Hadoop 3.3.5's RM fails to decode a garbage identifier with a
+				// NullPointerException in its socket reader and drops the
+				// connection instead of answering: an error, promptly, is all
+				// a client can get there.
+				if tc.name == "garbage identifier" && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
+					t.Logf("the server dropped the connection after %v: %v", time.Since(start), err)
+					return
+				}
 				t.Fatalf("err = %v (%T), want a remote error", err, err)
 			}
 			t.Logf("got %v after %v (class %s, detail %v)", err, time.Since(start), re.ClassName, re.Detail)
