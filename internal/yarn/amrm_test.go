@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -356,11 +357,68 @@ func TestSchedulerReregistersOnNotRegistered(t *testing.T) {
 	}
 }
 
-func TestSchedulerAMCommands(t *testing.T) {
-	cmd := yarnpb.AMCommandProto_AM_RESYNC
+func TestSchedulerAMResyncReregisters(t *testing.T) {
+	rm := &fakeRM{}
+	resync := true
+	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
+		if resync {
+			// An RM that lost the attempt's registration (rm.mu is held).
+			resp.AMCommand = yarnpb.AMCommandProto_AM_RESYNC.Enum()
+			rm.registered = false
+		}
+		return nil
+	}
+	fc := &fakeCaller{handler: rm.handle}
+	s := newTestScheduler(t, fc)
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "h", 3, "http://track"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Allocate(ctx, nil, nil, 0)
+	if err != nil || !r.Resync || !r.Reregistered || r.Shutdown || r.Registration == nil {
+		t.Fatalf("resync: %+v, %v", r, err)
+	}
+	if rm.regs != 2 || s.ResponseID() != 0 {
+		t.Errorf("registrations %d, next response id %d; want 2, 0", rm.regs, s.ResponseID())
+	}
+	resync = false
+	if r, err = s.Allocate(ctx, nil, nil, 0); err != nil || r.Reregistered || r.Resync {
+		t.Fatalf("after resync: %+v, %v", r, err)
+	}
+	if want := []int32{0, 0}; !reflect.DeepEqual(sentIDs(fc), want) {
+		t.Errorf("sent ids = %v, want %v", sentIDs(fc), want)
+	}
+}
+
+func TestSchedulerAMResyncReregistrationFails(t *testing.T) {
 	rm := &fakeRM{}
 	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
-		resp.AMCommand = cmd.Enum()
+		resp.AMCommand = yarnpb.AMCommandProto_AM_RESYNC.Enum()
+		return nil
+	}
+	fc := &fakeCaller{}
+	fc.handler = func(n int, c call, resp proto.Message) error {
+		if c.method == "registerApplicationMaster" && n > 0 {
+			return &ipc.ApplicationAttemptNotFoundError{RemoteError: &ipc.RemoteError{
+				ClassName: "org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException", Message: "gone"}}
+		}
+		return rm.handle(n, c, resp)
+	}
+	s := newTestScheduler(t, fc)
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "h", -1, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Allocate(ctx, nil, nil, 0)
+	if err == nil || !errAs[*ipc.ApplicationAttemptNotFoundError](err) || !strings.Contains(err.Error(), "AM_RESYNC") {
+		t.Fatalf("got %+v, %v; want an error naming AM_RESYNC", r, err)
+	}
+}
+
+func TestSchedulerAMShutdown(t *testing.T) {
+	rm := &fakeRM{}
+	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
+		resp.AMCommand = yarnpb.AMCommandProto_AM_SHUTDOWN.Enum()
 		return nil
 	}
 	fc := &fakeCaller{handler: rm.handle}
@@ -370,13 +428,11 @@ func TestSchedulerAMCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := s.Allocate(ctx, nil, nil, 0)
-	if err != nil || !r.Resync || r.Shutdown {
-		t.Errorf("resync: %+v, %v", r, err)
-	}
-	cmd = yarnpb.AMCommandProto_AM_SHUTDOWN
-	r, err = s.Allocate(ctx, nil, nil, 0)
-	if err != nil || r.Resync || !r.Shutdown {
+	if err != nil || r.Resync || !r.Shutdown || r.Reregistered {
 		t.Errorf("shutdown: %+v, %v", r, err)
+	}
+	if rm.regs != 1 {
+		t.Errorf("registrations = %d, want 1", rm.regs)
 	}
 }
 
