@@ -266,3 +266,166 @@ func field(s, prefix string) string {
 	}
 	return f[0]
 }
+
+// requireHA skips the test unless the configuration has ResourceManager HA
+// and returns the HA profile's scripts directory.
+func requireHA(t *testing.T, conf *hadoopconf.Conf) string {
+	t.Helper()
+	if !conf.HAEnabled() {
+		t.Skip("not an HA configuration: source the HA profile's env.sh")
+	}
+	return filepath.Join(scriptsDir(t), "profiles", "ha")
+}
+
+// haScript runs one of the HA profile's scripts and logs its output.
+func haScript(t *testing.T, ctx context.Context, dir, name string, args ...string) {
+	t.Helper()
+	out, err := runScript(ctx, filepath.Join(dir, name), args...)
+	t.Logf("%s %s: %s", name, strings.Join(args, " "), out)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// probeRM makes a round of ApplicationClientProtocol calls and returns the
+// address that answered.
+func probeRM(t *testing.T, ctx context.Context, rm *yarn.ResourceManager, label string) string {
+	t.Helper()
+	m, err := rm.ClusterMetrics(ctx)
+	if err != nil {
+		t.Fatalf("%s: ClusterMetrics: %v", label, err)
+	}
+	nodes, err := rm.ClusterNodes(ctx, yarnpb.NodeStateProto_NS_RUNNING)
+	if err != nil {
+		t.Fatalf("%s: ClusterNodes: %v", label, err)
+	}
+	apps, err := rm.Applications(ctx, yarn.ApplicationFilter{Limit: 5})
+	if err != nil {
+		t.Fatalf("%s: Applications: %v", label, err)
+	}
+	if _, err := rm.QueueInfo(ctx, "default", yarn.QueueInfoOptions{}); err != nil {
+		t.Fatalf("%s: QueueInfo: %v", label, err)
+	}
+	t.Logf("%s: %s answered: %d node managers, %d running nodes, %d applications listed",
+		label, rm.ActiveAddress(), m.GetNumNodeManagers(), len(nodes), len(apps))
+	return rm.ActiveAddress()
+}
+
+// hammer calls the RM every 100 ms until stop is closed and returns how
+// many calls succeeded and which failed.
+func hammer(ctx context.Context, rm *yarn.ResourceManager, stop <-chan struct{}) <-chan hammerResult {
+	ch := make(chan hammerResult, 1)
+	go func() {
+		var r hammerResult
+		for {
+			select {
+			case <-stop:
+				ch <- r
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := rm.ClusterMetrics(ctx); err != nil {
+				r.errs = append(r.errs, err)
+			} else {
+				r.ok++
+			}
+		}
+	}()
+	return ch
+}
+
+// hammerResult is what hammer saw.
+type hammerResult struct {
+	ok   int
+	errs []error
+}
+
+func TestHAClientFailover(t *testing.T) {
+	requireFaults(t)
+	conf := loadConf(t)
+	ha := requireHA(t, conf)
+	rec := &eventRecorder{t: t}
+	rm, rms, _ := policyRM(t, conf, rec)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	t.Cleanup(func() {
+		// Bring a killed RM back as standby for the next test.
+		out, err := runScript(context.Background(), filepath.Join(ha, "start.sh"))
+		t.Logf("start.sh: %s (%v)", lastLine(out), err)
+	})
+
+	first := probeRM(t, ctx, rm, "before")
+	stop := make(chan struct{})
+	calls := hammer(ctx, rm, stop)
+	haScript(t, ctx, ha, "failover.sh")
+	second := probeRM(t, ctx, rm, "after failover")
+	haScript(t, ctx, ha, "failover.sh")
+	third := probeRM(t, ctx, rm, "after failing back")
+	haScript(t, ctx, ha, "kill-active.sh")
+	fourth := probeRM(t, ctx, rm, "after kill-active")
+	close(stop)
+	r := <-calls
+	t.Logf("concurrent calls during the failovers: %d succeeded, %d failed", r.ok, len(r.errs))
+	for _, err := range r.errs {
+		t.Errorf("concurrent call failed: %v", err)
+	}
+	if second == first || third != first || fourth != second {
+		t.Errorf("answering RMs %s, %s, %s, %s; want them to alternate between %q", first, second, third, fourth, rms)
+	}
+}
+
+// lastLine returns the last line of s.
+func lastLine(s string) string {
+	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+func TestHATinyAMFailover(t *testing.T) {
+	requireFaults(t)
+	conf := loadConf(t)
+	ha := requireHA(t, conf)
+	rec := &eventRecorder{t: t}
+	rm, rms, scheds := policyRM(t, conf, rec)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	haScript(t, ctx, ha, "start.sh") // both RMs up
+
+	id := submitTinyAM(t, ctx, rm, rms, scheds, tinyAMOpts{name: "spindle-ha-failover", workerSleep: 40,
+		confDir: os.Getenv("HADOOP_CONF_DIR"), amTimeout: 5 * time.Minute})
+	var failovers []<-chan scriptResult
+	var lastDone time.Time
+	rep := follow(t, ctx, rm, id, func(r *yarnpb.ApplicationReportProto) {
+		if r.GetProgress() < 0.5 || yarn.IsTerminal(r.GetYarnApplicationState()) {
+			return
+		}
+		// Fail over once the worker runs, and back 8 s after that ended.
+		switch n := len(failovers); {
+		case n == 0:
+			t.Logf("worker running; failing over")
+			failovers = append(failovers, runScriptAsync(ctx, filepath.Join(ha, "failover.sh")))
+		case n == 1 && lastDone.IsZero():
+			select {
+			case res := <-failovers[0]:
+				t.Logf("failover.sh: %s (%v)", res.out, res.err)
+				lastDone = time.Now()
+			default:
+			}
+		case n == 1 && time.Since(lastDone) > 8*time.Second:
+			t.Logf("failing back")
+			failovers = append(failovers, runScriptAsync(ctx, filepath.Join(ha, "failover.sh")))
+		}
+	})
+	if len(failovers) < 2 {
+		dumpLogs(t, conf, id)
+		t.Fatalf("only %d failovers happened during the run", len(failovers))
+	}
+	res := <-failovers[1]
+	t.Logf("failover.sh (back): %s (%v)", res.out, res.err)
+	requireSucceeded(t, conf, id, rep)
+	checkKeptAttempt(t, ctx, rm, rep)
+	am := amStdout(t, conf, id)
+	t.Logf("AM stdout:\n%s", strings.TrimSpace(am))
+	checkAMRodeItOut(t, am)
+	if n := strings.Count(am, "re-registered"); n < 2 {
+		t.Errorf("the AM re-registered %d times, want one per failover", n)
+	}
+}
