@@ -30,9 +30,10 @@ type failover struct {
 	observer   Observer
 	tryTimeout time.Duration
 
-	mu     sync.Mutex
-	active int       // index into addrs of the server that answered last
-	outage time.Time // start of the reported outage; zero when none
+	mu      sync.Mutex
+	active  int       // index into addrs of the server that answered last
+	answers uint64    // counts answers, so calls know whether one came since their failures
+	outage  time.Time // start of the reported outage; zero when none
 }
 
 // newFailover validates addrs and returns a failover configured by o.
@@ -68,6 +69,12 @@ type callState struct {
 	retriable int       // consecutive RetriableErrors on addrs[idx]
 	first     time.Time // first failure
 	fe        *FailoverError
+	// Failures since any call last got an answer: an outage is reported
+	// only when one call has failed on every address with no answer
+	// anywhere in between.
+	epoch       uint64    // f.answers when the streak began
+	streak      int       // failures in the streak
+	streakStart time.Time // first failure of the streak
 }
 
 // do runs call against the addresses, starting with the remembered active
@@ -83,7 +90,7 @@ type callState struct {
 // what each address said.
 func (f *failover) do(ctx context.Context, method string, call func(ctx context.Context, addr string) error) error {
 	f.mu.Lock()
-	st := &callState{method: method, idx: f.active, fe: &FailoverError{Method: method}}
+	st := &callState{method: method, idx: f.active, fe: &FailoverError{Method: method}, epoch: f.answers}
 	f.mu.Unlock()
 	for {
 		addr := f.addrs[st.idx]
@@ -149,9 +156,19 @@ func (f *failover) next(st *callState, err error) (time.Duration, bool) {
 	return wait, true
 }
 
-// reachedNone reports whether the call has now failed on every address.
+// reachedNone counts a failure into the call's streak and reports whether
+// the call has now failed on every address since anyone's last answer.
 func (f *failover) reachedNone(st *callState) bool {
-	return st.failures >= len(f.addrs)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st.epoch != f.answers {
+		st.epoch, st.streak = f.answers, 0
+	}
+	if st.streak == 0 {
+		st.streakStart = time.Now()
+	}
+	st.streak++
+	return st.streak >= len(f.addrs)
 }
 
 // lost reports the start of an outage, unless one is already reported.
@@ -161,12 +178,12 @@ func (f *failover) lost(st *callState, addr string, err error) {
 		f.mu.Unlock()
 		return
 	}
-	f.outage = st.first
+	f.outage = st.streakStart
 	f.mu.Unlock()
 	if f.observer == nil {
 		return
 	}
-	ev := ConnectionEvent{State: RMUnreachable, Method: st.method, Addr: addr, Err: err, Since: st.first, At: time.Now()}
+	ev := ConnectionEvent{State: RMUnreachable, Method: st.method, Addr: addr, Err: err, Since: st.streakStart, At: time.Now()}
 	if lim := f.policy.Limit(); lim >= 0 {
 		ev.Until = st.first.Add(lim)
 	}
@@ -178,6 +195,7 @@ func (f *failover) lost(st *callState, addr string, err error) {
 func (f *failover) answered(st *callState, addr string) {
 	f.mu.Lock()
 	f.active = st.idx
+	f.answers++
 	since := f.outage
 	f.outage = time.Time{}
 	f.mu.Unlock()

@@ -199,8 +199,8 @@ func TestRMOutageThenRecoveryReportedOnce(t *testing.T) {
 		t.Fatalf("events = %v, want unreachable then back", got)
 	}
 	u, b := got[0], got[1]
-	if u.Method != "getClusterMetrics" || u.Addr != "rm:8032" || !errAs[*ipc.ConnectError](u.Err) ||
-		!u.Until.Equal(u.Since.Add(time.Minute)) {
+	if d := u.Until.Sub(u.Since); u.Method != "getClusterMetrics" || u.Addr != "rm:8032" || !errAs[*ipc.ConnectError](u.Err) ||
+		d < time.Minute-time.Second || d > time.Minute {
 		t.Errorf("unreachable event %+v", u)
 	}
 	if !b.Since.Equal(u.Since) || b.Addr != "rm:8032" || b.At.Before(u.At) {
@@ -245,6 +245,41 @@ func TestRMOutageConcurrentCallsReportOnce(t *testing.T) {
 	got := ev.all()
 	if len(got) != 2 || got[0].State != RMUnreachable || got[1].State != RMBack || !got[0].Until.IsZero() {
 		t.Errorf("events = %v, want one unreachable (no limit) and one back", got)
+	}
+}
+
+func TestRMOutageNotReportedAfterAnotherCallGotAnswer(t *testing.T) {
+	// Call H is retrying when call P finds the new active RM: H's next
+	// failure (on the old RM) must not report a new outage.
+	var up atomic.Bool
+	fc := &fakeCaller{handler: func(n int, c call, resp proto.Message) error {
+		if c.addr == "rm1" || !up.Load() {
+			return connRefused(c.addr)
+		}
+		return setResp(resp, metricsResp(1))
+	}}
+	ev := newEvents()
+	rm, err := NewResourceManager(fc, []string{"rm1", "rm2"}, WithObserver(ev.observe),
+		WithRetryPolicy(FailoverRetry{MaxFailovers: 100, SleepBase: 200 * time.Millisecond, SleepMax: 200 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	done := make(chan error, 1)
+	go func() { _, err := rm.ClusterMetrics(ctx); done <- err }() // H
+	first := <-ev.ch
+	if first.State != RMUnreachable {
+		t.Fatalf("first event %v", first)
+	}
+	up.Store(true)
+	if _, err := rm.ClusterMetrics(ctx); err != nil { // P
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := ev.all(); len(got) != 1 || got[0].State != RMBack {
+		t.Errorf("events after the first = %v, want one back", got)
 	}
 }
 
