@@ -369,6 +369,9 @@ func TestHAClientFailover(t *testing.T) {
 	for _, err := range r.errs {
 		t.Errorf("concurrent call failed: %v", err)
 	}
+	if u, b := rec.count(yarn.RMUnreachable), rec.count(yarn.RMBack); u != b {
+		t.Errorf("observer: %d unreachable and %d back events; want each outage reported once and ended", u, b)
+	}
 	if second == first || third != first || fourth != second {
 		t.Errorf("answering RMs %s, %s, %s, %s; want them to alternate between %q", first, second, third, fourth, rms)
 	}
@@ -380,6 +383,17 @@ func lastLine(s string) string {
 }
 
 func TestHATinyAMFailover(t *testing.T) {
+	haTinyAM(t, "spindle-ha-failover", "failover.sh", "failover.sh")
+}
+
+func TestHATinyAMKillActive(t *testing.T) {
+	haTinyAM(t, "spindle-ha-kill-active", "kill-active.sh")
+}
+
+// haTinyAM runs a tiny AM on the HA profile and, while its worker runs,
+// the given HA scripts one after the other (8 s apart); the application
+// must succeed in its first attempt with its worker.
+func haTinyAM(t *testing.T, name string, scripts ...string) {
 	requireFaults(t)
 	conf := loadConf(t)
 	ha := requireHA(t, conf)
@@ -388,44 +402,46 @@ func TestHATinyAMFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	haScript(t, ctx, ha, "start.sh") // both RMs up
+	t.Cleanup(func() {
+		out, err := runScript(context.Background(), filepath.Join(ha, "start.sh"))
+		t.Logf("start.sh: %s (%v)", lastLine(out), err)
+	})
 
-	id := submitTinyAM(t, ctx, rm, rms, scheds, tinyAMOpts{name: "spindle-ha-failover", workerSleep: 40,
+	id := submitTinyAM(t, ctx, rm, rms, scheds, tinyAMOpts{name: name, workerSleep: 40,
 		confDir: os.Getenv("HADOOP_CONF_DIR"), amTimeout: 5 * time.Minute})
-	var failovers []<-chan scriptResult
-	var lastDone time.Time
+	var running <-chan scriptResult
+	next, idle := 0, time.Time{}
 	rep := follow(t, ctx, rm, id, func(r *yarnpb.ApplicationReportProto) {
-		if r.GetProgress() < 0.5 || yarn.IsTerminal(r.GetYarnApplicationState()) {
-			return
-		}
-		// Fail over once the worker runs, and back 8 s after that ended.
-		switch n := len(failovers); {
-		case n == 0:
-			t.Logf("worker running; failing over")
-			failovers = append(failovers, runScriptAsync(ctx, filepath.Join(ha, "failover.sh")))
-		case n == 1 && lastDone.IsZero():
+		if running != nil {
 			select {
-			case res := <-failovers[0]:
-				t.Logf("failover.sh: %s (%v)", res.out, res.err)
-				lastDone = time.Now()
+			case res := <-running:
+				t.Logf("%s: %s (%v)", scripts[next-1], res.out, res.err)
+				running, idle = nil, time.Now()
 			default:
+				return
 			}
-		case n == 1 && time.Since(lastDone) > 8*time.Second:
-			t.Logf("failing back")
-			failovers = append(failovers, runScriptAsync(ctx, filepath.Join(ha, "failover.sh")))
+		}
+		if next < len(scripts) && r.GetProgress() >= 0.5 && time.Since(idle) > 8*time.Second &&
+			!yarn.IsTerminal(r.GetYarnApplicationState()) {
+			t.Logf("worker running; %s", scripts[next])
+			running = runScriptAsync(ctx, filepath.Join(ha, scripts[next]))
+			next++
 		}
 	})
-	if len(failovers) < 2 {
-		dumpLogs(t, conf, id)
-		t.Fatalf("only %d failovers happened during the run", len(failovers))
+	if running != nil {
+		res := <-running
+		t.Logf("%s: %s (%v)", scripts[next-1], res.out, res.err)
 	}
-	res := <-failovers[1]
-	t.Logf("failover.sh (back): %s (%v)", res.out, res.err)
+	if next < len(scripts) {
+		dumpLogs(t, conf, id)
+		t.Fatalf("only %d of the faults %q happened during the run", next, scripts)
+	}
 	requireSucceeded(t, conf, id, rep)
 	checkKeptAttempt(t, ctx, rm, rep)
 	am := amStdout(t, conf, id)
 	t.Logf("AM stdout:\n%s", strings.TrimSpace(am))
 	checkAMRodeItOut(t, am)
-	if n := strings.Count(am, "re-registered"); n < 2 {
-		t.Errorf("the AM re-registered %d times, want one per failover", n)
+	if n := strings.Count(am, "re-registered"); n < len(scripts) {
+		t.Errorf("the AM re-registered %d times, want one per fault (%d)", n, len(scripts))
 	}
 }

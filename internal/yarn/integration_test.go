@@ -123,4 +123,3 @@ func TestClusterInfo(t *testing.T) {
 		t.Errorf("unknown application: %v, want ApplicationNotFoundError", err)
 	}
 }
-
