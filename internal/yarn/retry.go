@@ -15,18 +15,18 @@ import (
 // Configuration keys read by RetryPolicyFromConf, with Hadoop's defaults
 // (YarnConfiguration, CommonConfigurationKeysPublic).
 const (
-	KeyRMConnectMaxWait       = "yarn.resourcemanager.connect.max-wait.ms"
-	KeyRMConnectRetryInterval = "yarn.resourcemanager.connect.retry-interval.ms"
-	KeyFailoverMaxAttempts    = "yarn.client.failover-max-attempts"
-	KeyFailoverSleepBase      = "yarn.client.failover-sleep-base-ms"
-	KeyFailoverSleepMax       = "yarn.client.failover-sleep-max-ms"
-	KeyIPCConnectMaxRetries   = "ipc.client.connect.max.retries"
-	KeyIPCConnectRetryInterv  = "ipc.client.connect.retry.interval"
+	KeyRMConnectMaxWait        = "yarn.resourcemanager.connect.max-wait.ms"
+	KeyRMConnectRetryInterval  = "yarn.resourcemanager.connect.retry-interval.ms"
+	KeyFailoverMaxAttempts     = "yarn.client.failover-max-attempts"
+	KeyFailoverSleepBase       = "yarn.client.failover-sleep-base-ms"
+	KeyFailoverSleepMax        = "yarn.client.failover-sleep-max-ms"
+	KeyIPCConnectMaxRetries    = "ipc.client.connect.max.retries"
+	KeyIPCConnectRetryInterval = "ipc.client.connect.retry.interval"
 
-	DefaultRMConnectMaxWait       = 15 * time.Minute
-	DefaultRMConnectRetryInterval = 30 * time.Second
-	DefaultIPCConnectMaxRetries   = 10
-	DefaultIPCConnectRetryInterv  = time.Second
+	DefaultRMConnectMaxWait        = 15 * time.Minute
+	DefaultRMConnectRetryInterval  = 30 * time.Second
+	DefaultIPCConnectMaxRetries    = 10
+	DefaultIPCConnectRetryInterval = time.Second
 )
 
 // minRetryWait is the shortest wait FixedRetry makes between tries, so that
@@ -194,7 +194,7 @@ func RetryPolicyFromConf(conf *hadoopconf.Conf) (RetryPolicy, error) {
 	if err != nil {
 		return nil, err
 	}
-	every, err := conf.GetInt64(KeyIPCConnectRetryInterv, DefaultIPCConnectRetryInterv.Milliseconds())
+	every, err := conf.GetInt64(KeyIPCConnectRetryInterval, DefaultIPCConnectRetryInterval.Milliseconds())
 	if err != nil {
 		return nil, err
 	}
