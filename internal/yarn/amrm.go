@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,10 +46,20 @@ const AMRMTokenKind = "YARN_AM_RM_TOKEN"
 // used for every new connection), and the NM tokens the RM hands out (put
 // into an NMTokenCache for NodeManagers).
 //
-// ResourceManager HA: given several scheduler addresses (rm-id order) it
-// fails over like ResourceManager. A new active RM answers with
-// ApplicationMasterNotRegisteredException, upon which Allocate and Finish
-// register again automatically (see AllocateResult.Reregistered).
+// Outages: while no ResourceManager can be reached (a restart, a
+// fail-over), every call retries under the Scheduler's RetryPolicy (see
+// WithRetryPolicy and RetryPolicyFromConf; Hadoop's AMs wait up to 15
+// minutes) and an Observer hears once that the RM is unreachable and once
+// that it is back. Given several scheduler addresses (rm-id order) it fails
+// over like ResourceManager.
+//
+// Re-registration: a ResourceManager that restarted with work-preserving
+// recovery, or became active in a fail-over, answers
+// ApplicationMasterNotRegisteredException; an RM may also send AM_RESYNC.
+// Allocate and Finish then register again with the parameters of the last
+// Register and carry on with response id 0; AllocateResult.Reregistered
+// tells the caller to re-send its whole ask table and its pending releases.
+// Running containers stay with the application.
 //
 // Register, Allocate and Finish are serialized; a Scheduler is safe for
 // concurrent use.
@@ -78,15 +89,16 @@ type registration struct {
 // addrs that authenticates with amrmToken (the YARN_AM_RM_TOKEN from the
 // AM container's credentials file, or the report's am_rm_token for an
 // unmanaged AM). NM tokens received are stored in nmTokens; nil gets a new
-// cache (see NMTokens).
-func NewScheduler(c Caller, addrs []string, amrmToken *ipc.Token, nmTokens *NMTokenCache) (*Scheduler, error) {
+// cache (see NMTokens). opts set the retry policy, the observer and the try
+// timeout (WithRetryPolicy, WithObserver, WithTryTimeout).
+func NewScheduler(c Caller, addrs []string, amrmToken *ipc.Token, nmTokens *NMTokenCache, opts ...Option) (*Scheduler, error) {
 	if c == nil {
 		return nil, errors.New("yarn: NewScheduler: nil Caller")
 	}
 	if amrmToken == nil {
 		return nil, errors.New("yarn: NewScheduler: no AMRM token")
 	}
-	fo, err := newFailover(addrs)
+	fo, err := newFailover(addrs, buildOptions(len(addrs), opts))
 	if err != nil {
 		return nil, fmt.Errorf("yarn: NewScheduler: %w", err)
 	}
@@ -118,8 +130,8 @@ func (s *Scheduler) ResponseID() int32 {
 // ActiveAddress returns the scheduler address the next call tries first.
 func (s *Scheduler) ActiveAddress() string { return s.fo.activeAddr() }
 
-// call invokes one ApplicationMasterProtocol method with HA failover, using
-// the current AMRM token for each attempt.
+// call invokes one ApplicationMasterProtocol method with retries and HA
+// failover, using the current AMRM token for each try.
 func (s *Scheduler) call(ctx context.Context, method string, req, resp proto.Message) error {
 	return s.fo.do(ctx, method, func(ctx context.Context, addr string) error {
 		s.mu.Lock()
@@ -130,26 +142,43 @@ func (s *Scheduler) call(ctx context.Context, method string, req, resp proto.Mes
 	})
 }
 
+// Registration is the ResourceManager's answer to
+// registerApplicationMaster. It embeds the response, so its getters
+// (GetMaximumCapability, GetQueue, GetSchedulerResourceTypes...) are at
+// hand.
+type Registration struct {
+	*yarnpb.RegisterApplicationMasterResponseProto
+	// PreviousContainers are the containers of earlier attempts of this
+	// application that are still running; the RM hands them over when the
+	// application was submitted with
+	// keep_containers_across_application_attempts. They are not allocated
+	// again: the new attempt adopts them.
+	PreviousContainers []*yarnpb.ContainerProto
+	// PreviousNMTokens are the NM tokens for the nodes of
+	// PreviousContainers; they are already in the Scheduler's NMTokenCache.
+	PreviousNMTokens []*yarnpb.NMTokenProto
+}
+
 // Register registers the ApplicationMaster (registerApplicationMaster):
 // host and rpcPort where it serves clients (rpcPort -1 if it serves no RPC)
 // and its tracking URL (may be empty). It resets the response id to 0 and
-// stores NM tokens from previous attempts in the cache. The response holds
-// the maximum container capability and containers kept from previous
-// attempts.
+// stores the NM tokens of containers kept from previous attempts in the
+// cache. The result holds the maximum container capability and those
+// containers.
 //
 // Registering twice in one attempt is refused by the RM
 // (InvalidApplicationMasterRequestException). That includes the rare case
 // of a connection breaking after the RM processed the registration but
 // before its answer arrived: the automatic retry then fails with that
 // exception, and the AM should give up the attempt.
-func (s *Scheduler) Register(ctx context.Context, host string, rpcPort int32, trackingURL string) (*yarnpb.RegisterApplicationMasterResponseProto, error) {
+func (s *Scheduler) Register(ctx context.Context, host string, rpcPort int32, trackingURL string) (*Registration, error) {
 	s.op.Lock()
 	defer s.op.Unlock()
 	return s.register(ctx, &registration{host: host, rpcPort: rpcPort, trackingURL: trackingURL})
 }
 
 // register performs registration with reg; s.op must be held.
-func (s *Scheduler) register(ctx context.Context, reg *registration) (*yarnpb.RegisterApplicationMasterResponseProto, error) {
+func (s *Scheduler) register(ctx context.Context, reg *registration) (*Registration, error) {
 	req := &yarnpb.RegisterApplicationMasterRequestProto{
 		Host:    proto.String(reg.host),
 		RpcPort: proto.Int32(reg.rpcPort),
@@ -167,21 +196,35 @@ func (s *Scheduler) register(ctx context.Context, reg *registration) (*yarnpb.Re
 	s.reg = reg
 	s.mu.Unlock()
 	s.nmTokens.AddProtos(resp.GetNmTokensFromPreviousAttempts())
-	return resp, nil
+	return &Registration{
+		RegisterApplicationMasterResponseProto: resp,
+		PreviousContainers:                     resp.GetContainersFromPreviousAttempts(),
+		PreviousNMTokens:                       resp.GetNmTokensFromPreviousAttempts(),
+	}, nil
 }
 
 // reregister registers again with the parameters of the last Register; s.op
-// must be held.
-func (s *Scheduler) reregister(ctx context.Context) error {
+// must be held. An RM that answers "already registered" (a re-registration
+// whose answer was lost in a broken connection) counts as registered, with
+// a nil Registration.
+func (s *Scheduler) reregister(ctx context.Context) (*Registration, error) {
 	s.mu.Lock()
 	reg := s.reg
 	s.registered = false
 	s.mu.Unlock()
 	if reg == nil {
-		return errors.New("yarn: application master was never registered")
+		return nil, errors.New("yarn: application master was never registered")
 	}
-	_, err := s.register(ctx, reg)
-	return err
+	r, err := s.register(ctx, reg)
+	var inv *ipc.InvalidApplicationMasterRequestError
+	if err != nil && errors.As(err, &inv) && strings.Contains(inv.Message, "already registered") {
+		s.mu.Lock()
+		s.registered = true
+		s.responseID = 0
+		s.mu.Unlock()
+		return nil, nil
+	}
+	return r, err
 }
 
 // AllocateResult is the outcome of one Allocate heartbeat.
@@ -191,18 +234,30 @@ type AllocateResult struct {
 	// Its NM tokens are already in the NMTokenCache and its AMRM token is
 	// already in use.
 	Response *yarnpb.AllocateResponseProto
-	// Reregistered reports that the RM did not know this AM (e.g. after
-	// an RM fail-over or restart) and the Scheduler registered again. The
-	// RM has forgotten all outstanding requests: the caller must send its
-	// full ask table (every outstanding ResourceRequest total) and its
-	// pending releases in the next Allocate.
+	// Reregistered reports that the RM had lost this AM's registration
+	// (it restarted, or another RM became active:
+	// ApplicationMasterNotRegisteredException) or told it to resync
+	// (AM_RESYNC), and the Scheduler registered again with the parameters
+	// of the last Register; the response id starts again from 0.
+	//
+	// The RM has forgotten every outstanding request, so the caller must
+	// send, in its next Allocate, its whole ask table (every outstanding
+	// ResourceRequest total, including zeros it still wants cancelled) and
+	// every release the RM has not yet confirmed with a completed
+	// container status, as Hadoop's AMRMClient does. Running containers
+	// stay with the application and keep being reported.
 	Reregistered bool
+	// Registration is the RM's answer to that re-registration
+	// (Reregistered only; nil if the RM said the AM was already
+	// registered). Its PreviousContainers are containers of earlier
+	// attempts, not this attempt's running ones.
+	Registration *Registration
 	// TokenRolled reports that the response carried an AMRM token
 	// different from the one in use, which now replaces it.
 	TokenRolled bool
-	// Resync is set when the RM sent AM_RESYNC: it no longer recognizes
-	// this attempt (older RMs after a restart). Java AMs treat it like
-	// Shutdown.
+	// Resync reports that the RM sent AM_RESYNC. The Scheduler has already
+	// registered again (Reregistered is set); if that failed, Allocate
+	// returned an error instead and the attempt cannot go on.
 	Resync bool
 	// Shutdown is set when the RM sent AM_SHUTDOWN: the AM should stop
 	// (without unregistering).
@@ -213,11 +268,16 @@ type AllocateResult struct {
 // requests asks (num_containers is the total outstanding for the request's
 // key; 0 cancels), containers to release, and progress (0..1).
 //
-// On ApplicationMasterNotRegisteredException it registers again (same
+// While no RM can be reached it retries under the retry policy, bounded by
+// ctx. On ApplicationMasterNotRegisteredException it registers again (same
 // parameters as the last Register), resets the response id to 0, retries
-// once with the same asks and releases, and sets Reregistered in the result.
-// On any error the response id is unchanged, so the caller can retry with
-// the same asks and releases.
+// once with the same asks and releases, and sets Reregistered in the
+// result; on AM_RESYNC it registers again and sets Resync and
+// Reregistered. On any error the response id is unchanged, so the caller
+// can retry with the same asks and releases.
+//
+// An error wrapping *ipc.ApplicationAttemptNotFoundError means the RM no
+// longer has this attempt: the AM should stop, like for Shutdown.
 func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, progress float32) (*AllocateResult, error) {
 	s.op.Lock()
 	defer s.op.Unlock()
@@ -232,24 +292,56 @@ func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequest
 	}
 	res := &AllocateResult{}
 	if !registered {
-		if err := s.reregister(ctx); err != nil {
+		// A re-registration failed earlier: try again first.
+		if err := s.reregisterInto(ctx, res); err != nil {
 			return nil, fmt.Errorf("yarn: allocate: %w", err)
 		}
-		res.Reregistered = true
 	}
 	resp, err := s.allocateOnce(ctx, asks, releases, progress)
 	var nr *ipc.ApplicationMasterNotRegisteredError
 	if err != nil && errors.As(err, &nr) && !res.Reregistered {
-		if rerr := s.reregister(ctx); rerr != nil {
+		if rerr := s.reregisterInto(ctx, res); rerr != nil {
 			return nil, fmt.Errorf("yarn: allocate: RM does not know this application master (%v) and registering again failed: %w", err, rerr)
 		}
-		res.Reregistered = true
 		resp, err = s.allocateOnce(ctx, asks, releases, progress)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("yarn: allocate: %w", err)
 	}
 	res.Response = resp
+	s.accept(resp, res)
+	// a_m_command has no explicit default, so GetAMCommand returns the first enum
+	// value (AM_RESYNC) when the RM sent none: test for presence.
+	if resp.AMCommand != nil {
+		switch *resp.AMCommand {
+		case yarnpb.AMCommandProto_AM_RESYNC:
+			res.Resync = true
+			if err := s.reregisterInto(ctx, res); err != nil {
+				return nil, fmt.Errorf("yarn: allocate: the RM asked this application master to resync (AM_RESYNC) and registering again failed: %w", err)
+			}
+		case yarnpb.AMCommandProto_AM_SHUTDOWN:
+			res.Shutdown = true
+		}
+	}
+	return res, nil
+}
+
+// reregisterInto registers again and records it in res; s.op must be held.
+func (s *Scheduler) reregisterInto(ctx context.Context, res *AllocateResult) error {
+	reg, err := s.reregister(ctx)
+	if err != nil {
+		return err
+	}
+	res.Reregistered = true
+	if reg != nil {
+		res.Registration = reg
+	}
+	return nil
+}
+
+// accept takes the state an allocate response carries: its response id,
+// a rolled AMRM token and NM tokens.
+func (s *Scheduler) accept(resp *yarnpb.AllocateResponseProto, res *AllocateResult) {
 	s.mu.Lock()
 	s.responseID = resp.GetResponseId()
 	if t := resp.GetAmRmToken(); t != nil {
@@ -264,17 +356,6 @@ func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequest
 	}
 	s.mu.Unlock()
 	s.nmTokens.AddProtos(resp.GetNmTokens())
-	// a_m_command has no explicit default, so GetAMCommand returns the first enum
-	// value (AM_RESYNC) when the RM sent none: test for presence.
-	if resp.AMCommand != nil {
-		switch *resp.AMCommand {
-		case yarnpb.AMCommandProto_AM_RESYNC:
-			res.Resync = true
-		case yarnpb.AMCommandProto_AM_SHUTDOWN:
-			res.Shutdown = true
-		}
-	}
-	return res, nil
 }
 
 // allocateOnce sends one allocate request with the current response id;
@@ -333,7 +414,7 @@ func (s *Scheduler) Finish(ctx context.Context, status yarnpb.FinalApplicationSt
 		var nr *ipc.ApplicationMasterNotRegisteredError
 		if errors.As(err, &nr) && reregs < maxFinishReRegs {
 			reregs++
-			if rerr := s.reregister(ctx); rerr != nil {
+			if _, rerr := s.reregister(ctx); rerr != nil {
 				return fmt.Errorf("yarn: unregistering application master: RM does not know it (%v) and registering again failed: %w", err, rerr)
 			}
 			continue

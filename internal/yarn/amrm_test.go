@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -356,11 +358,68 @@ func TestSchedulerReregistersOnNotRegistered(t *testing.T) {
 	}
 }
 
-func TestSchedulerAMCommands(t *testing.T) {
-	cmd := yarnpb.AMCommandProto_AM_RESYNC
+func TestSchedulerAMResyncReregisters(t *testing.T) {
+	rm := &fakeRM{}
+	resync := true
+	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
+		if resync {
+			// An RM that lost the attempt's registration (rm.mu is held).
+			resp.AMCommand = yarnpb.AMCommandProto_AM_RESYNC.Enum()
+			rm.registered = false
+		}
+		return nil
+	}
+	fc := &fakeCaller{handler: rm.handle}
+	s := newTestScheduler(t, fc)
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "h", 3, "http://track"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Allocate(ctx, nil, nil, 0)
+	if err != nil || !r.Resync || !r.Reregistered || r.Shutdown || r.Registration == nil {
+		t.Fatalf("resync: %+v, %v", r, err)
+	}
+	if rm.regs != 2 || s.ResponseID() != 0 {
+		t.Errorf("registrations %d, next response id %d; want 2, 0", rm.regs, s.ResponseID())
+	}
+	resync = false
+	if r, err = s.Allocate(ctx, nil, nil, 0); err != nil || r.Reregistered || r.Resync {
+		t.Fatalf("after resync: %+v, %v", r, err)
+	}
+	if want := []int32{0, 0}; !reflect.DeepEqual(sentIDs(fc), want) {
+		t.Errorf("sent ids = %v, want %v", sentIDs(fc), want)
+	}
+}
+
+func TestSchedulerAMResyncReregistrationFails(t *testing.T) {
 	rm := &fakeRM{}
 	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
-		resp.AMCommand = cmd.Enum()
+		resp.AMCommand = yarnpb.AMCommandProto_AM_RESYNC.Enum()
+		return nil
+	}
+	fc := &fakeCaller{}
+	fc.handler = func(n int, c call, resp proto.Message) error {
+		if c.method == "registerApplicationMaster" && n > 0 {
+			return &ipc.ApplicationAttemptNotFoundError{RemoteError: &ipc.RemoteError{
+				ClassName: "org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException", Message: "gone"}}
+		}
+		return rm.handle(n, c, resp)
+	}
+	s := newTestScheduler(t, fc)
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "h", -1, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Allocate(ctx, nil, nil, 0)
+	if err == nil || !errAs[*ipc.ApplicationAttemptNotFoundError](err) || !strings.Contains(err.Error(), "AM_RESYNC") {
+		t.Fatalf("got %+v, %v; want an error naming AM_RESYNC", r, err)
+	}
+}
+
+func TestSchedulerAMShutdown(t *testing.T) {
+	rm := &fakeRM{}
+	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
+		resp.AMCommand = yarnpb.AMCommandProto_AM_SHUTDOWN.Enum()
 		return nil
 	}
 	fc := &fakeCaller{handler: rm.handle}
@@ -370,13 +429,11 @@ func TestSchedulerAMCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := s.Allocate(ctx, nil, nil, 0)
-	if err != nil || !r.Resync || r.Shutdown {
-		t.Errorf("resync: %+v, %v", r, err)
-	}
-	cmd = yarnpb.AMCommandProto_AM_SHUTDOWN
-	r, err = s.Allocate(ctx, nil, nil, 0)
-	if err != nil || r.Resync || !r.Shutdown {
+	if err != nil || r.Resync || !r.Shutdown || r.Reregistered {
 		t.Errorf("shutdown: %+v, %v", r, err)
+	}
+	if rm.regs != 1 {
+		t.Errorf("registrations = %d, want 1", rm.regs)
 	}
 }
 
@@ -472,5 +529,115 @@ func TestNewSchedulerValidates(t *testing.T) {
 	}
 	if _, err := NewScheduler(&fakeCaller{}, nil, amrmTok, nil); err == nil {
 		t.Error("no addresses accepted")
+	}
+}
+
+func TestSchedulerRidesOutRMRestart(t *testing.T) {
+	// The RM goes away for a few tries and comes back having recovered the
+	// application but not the AM's registration (work-preserving restart).
+	rm := &fakeRM{}
+	var down atomic.Bool
+	fc := &fakeCaller{}
+	fc.handler = func(n int, c call, resp proto.Message) error {
+		if down.Load() {
+			return connRefused(c.addr)
+		}
+		return rm.handle(n, c, resp)
+	}
+	ev := newEvents()
+	s, err := NewScheduler(fc, []string{"rm:8030"}, amrmTok, nil, WithObserver(ev.observe),
+		WithRetryPolicy(FixedRetry{MaxWait: time.Minute, Interval: 10 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "amhost", 7, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Allocate(ctx, nil, nil, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(true)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		rm.mu.Lock()
+		rm.registered, rm.lastID, rm.lastResp = false, -1, nil
+		rm.mu.Unlock()
+		down.Store(false)
+	}()
+	ask := &yarnpb.ResourceRequestProto{ResourceName: proto.String("*"), NumContainers: proto.Int32(3)}
+	r, err := s.Allocate(ctx, []*yarnpb.ResourceRequestProto{ask}, []ContainerID{{ID: 4}}, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Reregistered || r.Resync || r.Registration == nil || r.Response.GetResponseId() != 1 {
+		t.Errorf("result %+v", r)
+	}
+	if rm.regs != 2 {
+		t.Errorf("registrations = %d, want 2", rm.regs)
+	}
+	ids := sentIDs(fc)
+	if ids[0] != 0 || ids[len(ids)-1] != 0 || ids[len(ids)-2] != 1 {
+		t.Errorf("sent ids = %v, want 0, 1 (refused) ..., 0 after re-registering", ids)
+	}
+	got := ev.all()
+	if len(got) != 2 || got[0].State != RMUnreachable || got[0].Method != "allocate" || got[1].State != RMBack {
+		t.Errorf("events = %v", got)
+	}
+	// The next heartbeat carries on from the new registration.
+	if r, err := s.Allocate(ctx, nil, nil, 0.3); err != nil || r.Reregistered || r.Response.GetResponseId() != 2 {
+		t.Errorf("next allocate %+v, %v", r, err)
+	}
+}
+
+func TestSchedulerReregisterAlreadyRegistered(t *testing.T) {
+	// The answer to a re-registration was lost in a broken connection:
+	// the retry finds the AM registered, which is what was wanted.
+	rm := &fakeRM{}
+	fc := &fakeCaller{}
+	lost := false
+	fc.handler = func(n int, c call, resp proto.Message) error {
+		err := rm.handle(n, c, resp)
+		if c.method == "registerApplicationMaster" && rm.regs == 2 && !lost {
+			lost = true
+			return &ipc.ConnectError{Addr: c.addr, Op: "read", Err: errors.New("connection reset")}
+		}
+		return err
+	}
+	s := newTestScheduler(t, fc)
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "h", -1, ""); err != nil {
+		t.Fatal(err)
+	}
+	rm.mu.Lock()
+	rm.registered = false
+	rm.mu.Unlock()
+	r, err := s.Allocate(ctx, nil, nil, 0)
+	if err != nil || !r.Reregistered || r.Registration != nil || r.Response.GetResponseId() != 1 {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+}
+
+func TestSchedulerRegisterPreviousAttempts(t *testing.T) {
+	kept := &yarnpb.ContainerProto{Id: ContainerID{Attempt: AttemptID{App: testApp, Attempt: 1}, ID: 2}.Proto(),
+		NodeId: &yarnpb.NodeIdProto{Host: proto.String("n1"), Port: proto.Int32(45454)}}
+	fc := &fakeCaller{handler: func(n int, c call, resp proto.Message) error {
+		return setResp(resp, &yarnpb.RegisterApplicationMasterResponseProto{
+			MaximumCapability:              &yarnpb.ResourceProto{Memory: proto.Int64(8192)},
+			ContainersFromPreviousAttempts: []*yarnpb.ContainerProto{kept},
+			NmTokensFromPreviousAttempts:   []*yarnpb.NMTokenProto{nmTokenProto("n1", 45454, "tok-n1")},
+		})
+	}}
+	s := newTestScheduler(t, fc)
+	reg, err := s.Register(testCtx(t), "h", -1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.GetMaximumCapability().GetMemory() != 8192 || len(reg.PreviousContainers) != 1 ||
+		!proto.Equal(reg.PreviousContainers[0], kept) || len(reg.PreviousNMTokens) != 1 {
+		t.Errorf("registration %+v", reg)
+	}
+	if _, ok := s.NMTokens().Get("n1:45454"); !ok {
+		t.Error("NM token of the kept container's node not cached")
 	}
 }

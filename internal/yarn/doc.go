@@ -12,6 +12,12 @@
 //     containers), authenticated with per-node NM tokens from an
 //     NMTokenCache.
 //
+// Calls to the ResourceManager ride out outages (restarts, fail-overs) under
+// a RetryPolicy: RetryPolicyFromConf builds Hadoop's from the configuration
+// (yarn.resourcemanager.connect.max-wait.ms and friends), and an Observer
+// hears once when the ResourceManager becomes unreachable and once when it
+// is back (WithRetryPolicy, WithObserver).
+//
 // It also holds the YARN id types (ApplicationID, AttemptID, ContainerID)
 // with their canonical string forms, and the special container exit
 // statuses.

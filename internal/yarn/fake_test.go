@@ -95,10 +95,10 @@ func invalidAMRequest(msg string) error {
 		Message:   msg}}
 }
 
-// fast makes a failover's waits tiny for tests.
+// fast makes a failover's waits tiny for tests, keeping the default
+// number of tries (two passes over the addresses).
 func fast(f *failover) {
-	f.retryBackoff = time.Millisecond
-	f.passBackoff = time.Millisecond
+	f.policy = FailoverRetry{MaxFailovers: 2*len(f.addrs) - 1, SleepBase: time.Millisecond, SleepMax: time.Millisecond}
 }
 
 // setResp copies src into resp (which must be of the same type).

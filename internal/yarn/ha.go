@@ -11,31 +11,33 @@ import (
 	"github.com/spindle-yarn/spindle/internal/ipc"
 )
 
-// Default failover tuning.
+// Failover tuning.
 const (
-	defaultPasses         = 2
+	// defaultRetriableTries is how often a RetriableException is retried
+	// on the same address before moving on to the next one.
 	defaultRetriableTries = 2
-	defaultRetryBackoff   = 200 * time.Millisecond
-	defaultPassBackoff    = 500 * time.Millisecond
+	// maxAttemptsKept bounds FailoverError.Attempts (the latest are kept).
+	maxAttemptsKept = 16
 )
 
 // failover runs calls against a list of equivalent server addresses (the
-// ResourceManagers of an HA pair/group, in rm-id order), starting with the
-// one that answered last.
+// ResourceManagers of an HA pair/group, in rm-id order, or a single one),
+// starting with the one that answered last, under a RetryPolicy, and
+// reports outages to an Observer once each.
 type failover struct {
-	addrs []string
+	addrs      []string
+	policy     RetryPolicy
+	observer   Observer
+	tryTimeout time.Duration
 
-	mu     sync.Mutex
-	active int // index into addrs of the server that answered last
-
-	passes         int           // how many times the list is walked at most
-	retriableTries int           // extra tries on one address after RetriableError
-	retryBackoff   time.Duration // wait before such a retry (multiplied by the try number)
-	passBackoff    time.Duration // wait between passes over the list
+	mu      sync.Mutex
+	active  int       // index into addrs of the server that answered last
+	answers uint64    // counts answers, so calls know whether one came since their failures
+	outage  time.Time // start of the reported outage; zero when none
 }
 
-// newFailover validates addrs and returns a failover with default tuning.
-func newFailover(addrs []string) (*failover, error) {
+// newFailover validates addrs and returns a failover configured by o.
+func newFailover(addrs []string, o options) (*failover, error) {
 	if len(addrs) == 0 {
 		return nil, errors.New("no addresses given")
 	}
@@ -45,11 +47,10 @@ func newFailover(addrs []string) (*failover, error) {
 		}
 	}
 	return &failover{
-		addrs:          append([]string(nil), addrs...),
-		passes:         defaultPasses,
-		retriableTries: defaultRetriableTries,
-		retryBackoff:   defaultRetryBackoff,
-		passBackoff:    defaultPassBackoff,
+		addrs:      append([]string(nil), addrs...),
+		policy:     o.retry,
+		observer:   o.observer,
+		tryTimeout: o.tryTimeout,
 	}, nil
 }
 
@@ -60,76 +61,159 @@ func (f *failover) activeAddr() string {
 	return f.addrs[f.active]
 }
 
-// setActive remembers index i as the server to start with.
-func (f *failover) setActive(i int) {
-	f.mu.Lock()
-	f.active = i
-	f.mu.Unlock()
+// callState is the progress of one call through failover.do.
+type callState struct {
+	method    string
+	idx       int       // address to try next
+	failures  int       // failed tries so far
+	retriable int       // consecutive RetriableErrors on addrs[idx]
+	first     time.Time // first failure
+	fe        *FailoverError
+	// Failures since any call last got an answer: an outage is reported
+	// only when one call has failed on every address with no answer
+	// anywhere in between.
+	epoch       uint64    // f.answers when the streak began
+	streak      int       // failures in the streak
+	streakStart time.Time // first failure of the streak
 }
 
 // do runs call against the addresses, starting with the remembered active
-// one. It moves on to the next address on connection failures,
-// StandbyError, and RetriableError (after retrying the same address with a
-// back-off), walking the list at most f.passes times with a pause between
-// passes. The address that answers (successfully or with an exception other
-// than standby/retriable) becomes the active one. Other errors are returned
-// at once, wrapped with method and address; when every attempt failed, the
-// result is a *FailoverError naming what each address said.
+// one, until it succeeds, fails with an error that is not about reaching
+// an active server, the retry policy gives up, or ctx ends.
+//
+// Connection failures, StandbyError and tries that time out move on to the
+// next address; a RetriableError is retried on the same address twice
+// first. Between tries it waits as the policy says. The address that
+// answers (successfully or with another exception) becomes the active one.
+// Other errors are returned at once, wrapped with method and address; when
+// the policy gives up or ctx ends, the result is a *FailoverError naming
+// what each address said.
 func (f *failover) do(ctx context.Context, method string, call func(ctx context.Context, addr string) error) error {
 	f.mu.Lock()
-	start := f.active
+	st := &callState{method: method, idx: f.active, fe: &FailoverError{Method: method}, epoch: f.answers}
 	f.mu.Unlock()
-	n := len(f.addrs)
-	fe := &FailoverError{Method: method}
-	for pass := 0; pass < f.passes; pass++ {
-		if pass > 0 {
-			if err := sleepCtx(ctx, f.passBackoff); err != nil {
-				fe.Cause = err
-				return fe
-			}
+	for {
+		addr := f.addrs[st.idx]
+		err := f.try(ctx, addr, call)
+		if err == nil {
+			f.answered(st, addr)
+			return nil
 		}
-		for k := 0; k < n; k++ {
-			i := (start + k) % n
-			addr := f.addrs[i]
-			err := f.tryOne(ctx, addr, call)
-			if err == nil {
-				f.setActive(i)
-				return nil
-			}
-			if !isFailoverError(err) {
-				var re *ipc.RemoteError
-				if errors.As(err, &re) {
-					// The server answered: it is the active one.
-					f.setActive(i)
-				}
-				return fmt.Errorf("yarn: %s at %s: %w", method, addr, err)
-			}
-			fe.Attempts = append(fe.Attempts, AttemptError{Addr: addr, Err: err})
-			if cerr := ctx.Err(); cerr != nil {
-				fe.Cause = cerr
-				return fe
-			}
+		if cerr := ctx.Err(); cerr != nil {
+			st.fe.add(addr, err)
+			st.fe.Cause = cerr
+			return st.fe
 		}
-	}
-	return fe
-}
-
-// tryOne calls addr, retrying it after RetriableError with a back-off.
-func (f *failover) tryOne(ctx context.Context, addr string, call func(ctx context.Context, addr string) error) error {
-	for try := 0; ; try++ {
-		err := call(ctx, addr)
-		var re *ipc.RetriableError
-		if err == nil || !errors.As(err, &re) || try >= f.retriableTries {
-			return err
+		if !isFailoverError(err) && !isTryTimeout(ctx, err) {
+			var re *ipc.RemoteError
+			if errors.As(err, &re) {
+				f.answered(st, addr) // the server answered: it is the active one
+			}
+			return fmt.Errorf("yarn: %s at %s: %w", method, addr, err)
 		}
-		if serr := sleepCtx(ctx, f.retryBackoff*time.Duration(try+1)); serr != nil {
-			return err
+		st.fe.add(addr, err)
+		wait, ok := f.next(st, err)
+		if !ok {
+			f.endOutage()
+			return st.fe
+		}
+		if f.reachedNone(st) {
+			f.lost(st, addr, err)
+		}
+		if serr := sleepCtx(ctx, wait); serr != nil {
+			st.fe.Cause = serr
+			return st.fe
 		}
 	}
 }
 
-// isFailoverError reports whether err means "try another server":
-// connection failures, standby and (persistently) retriable servers.
+// try makes one try on addr, bounded by the try timeout.
+func (f *failover) try(ctx context.Context, addr string, call func(ctx context.Context, addr string) error) error {
+	tctx, cancel := context.WithTimeout(ctx, f.tryTimeout)
+	defer cancel()
+	return call(tctx, addr)
+}
+
+// next records a failed try and asks the policy whether and when to try
+// again, choosing the address for that try.
+func (f *failover) next(st *callState, err error) (time.Duration, bool) {
+	now := time.Now()
+	if st.first.IsZero() {
+		st.first = now
+	}
+	st.failures++
+	wait, ok := f.policy.Retry(st.failures, now.Sub(st.first), err)
+	if !ok {
+		return 0, false
+	}
+	var re *ipc.RetriableError
+	if errors.As(err, &re) && st.retriable < defaultRetriableTries {
+		st.retriable++
+		return wait, true
+	}
+	st.retriable = 0
+	st.idx = (st.idx + 1) % len(f.addrs)
+	return wait, true
+}
+
+// reachedNone counts a failure into the call's streak and reports whether
+// the call has now failed on every address since anyone's last answer.
+func (f *failover) reachedNone(st *callState) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st.epoch != f.answers {
+		st.epoch, st.streak = f.answers, 0
+	}
+	if st.streak == 0 {
+		st.streakStart = time.Now()
+	}
+	st.streak++
+	return st.streak >= len(f.addrs)
+}
+
+// lost reports the start of an outage, unless one is already reported.
+func (f *failover) lost(st *callState, addr string, err error) {
+	f.mu.Lock()
+	if !f.outage.IsZero() {
+		f.mu.Unlock()
+		return
+	}
+	f.outage = st.streakStart
+	f.mu.Unlock()
+	if f.observer == nil {
+		return
+	}
+	ev := ConnectionEvent{State: RMUnreachable, Method: st.method, Addr: addr, Err: err, Since: st.streakStart, At: time.Now()}
+	if lim := f.policy.Limit(); lim >= 0 {
+		ev.Until = st.first.Add(lim)
+	}
+	f.observer(ev)
+}
+
+// answered remembers addr as the active server and reports the end of an
+// outage, if one was reported.
+func (f *failover) answered(st *callState, addr string) {
+	f.mu.Lock()
+	f.active = st.idx
+	f.answers++
+	since := f.outage
+	f.outage = time.Time{}
+	f.mu.Unlock()
+	if !since.IsZero() && f.observer != nil {
+		f.observer(ConnectionEvent{State: RMBack, Method: st.method, Addr: addr, Since: since, At: time.Now()})
+	}
+}
+
+// endOutage forgets a reported outage after a call gave up, so that the
+// next call that finds no server reports it again.
+func (f *failover) endOutage() {
+	f.mu.Lock()
+	f.outage = time.Time{}
+	f.mu.Unlock()
+}
+
+// isFailoverError reports whether err means "try again, maybe elsewhere":
+// connection failures, standby and busy (retriable) servers.
 func isFailoverError(err error) bool {
 	var ce *ipc.ConnectError
 	var se *ipc.StandbyError
@@ -145,25 +229,36 @@ type AttemptError struct {
 	Err error
 }
 
-// FailoverError reports that a call failed on every server address it was
-// allowed to try (ResourceManager HA): each was unreachable, standby or
-// persistently busy, or the context ended first.
+// FailoverError reports that a call found no server that could serve it
+// within its retry policy or context: each address tried was unreachable,
+// standby or persistently busy.
 type FailoverError struct {
 	// Method is the RPC method, e.g. "getApplicationReport".
 	Method string
-	// Attempts lists every attempt in order (an address may appear once
-	// per pass).
+	// Attempts lists the latest attempts in order (at most 16; an address
+	// appears once per try).
 	Attempts []AttemptError
+	// Tries counts every try, including those no longer in Attempts.
+	Tries int
 	// Cause is the context's error if the context ended before the
-	// attempts were exhausted, else nil.
+	// retry policy gave up, else nil.
 	Cause error
+}
+
+// add records a failed attempt, keeping the latest maxAttemptsKept.
+func (e *FailoverError) add(addr string, err error) {
+	e.Tries++
+	if len(e.Attempts) >= maxAttemptsKept {
+		e.Attempts = append(e.Attempts[:0], e.Attempts[1:]...)
+	}
+	e.Attempts = append(e.Attempts, AttemptError{Addr: addr, Err: err})
 }
 
 // Error names the method and, for each address in the order first tried,
 // the last thing it said.
 func (e *FailoverError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "yarn: %s failed on every server", e.Method)
+	fmt.Fprintf(&b, "yarn: %s: no ResourceManager could serve the call (%d tries)", e.Method, e.Tries)
 	if e.Cause != nil {
 		fmt.Fprintf(&b, " (%v)", e.Cause)
 	}

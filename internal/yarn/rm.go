@@ -36,10 +36,13 @@ const (
 //
 // With ResourceManager HA it is given every RM's address in rm-id order.
 // Each call starts with the RM that answered last; on a connection failure,
-// a StandbyException, or a RetriableException that persists after short
-// back-offs on the same RM, it moves on to the next address, walking the list
-// at most twice (pausing between the passes). Every wait is bounded by the
-// call's context. When all attempts fail the error is a *FailoverError
+// a StandbyException, a try that times out, or a RetriableException that
+// persists on the same RM, it moves on to the next address. How long it
+// keeps trying while no RM can serve the call is its RetryPolicy's
+// decision (WithRetryPolicy; RetryPolicyFromConf gives Hadoop's: up to 15
+// minutes by default), and an Observer (WithObserver) hears once that the
+// RM is unreachable and once that it is back. Every wait is bounded by the
+// call's context. When the policy gives up the error is a *FailoverError
 // listing what each address said.
 //
 // A ResourceManager is safe for concurrent use.
@@ -49,12 +52,13 @@ type ResourceManager struct {
 }
 
 // NewResourceManager returns a client for the ResourceManager(s) at addrs
-// ("host:port", in rm-id order for HA), calling through c.
-func NewResourceManager(c Caller, addrs []string) (*ResourceManager, error) {
+// ("host:port", in rm-id order for HA), calling through c, configured by
+// opts (WithRetryPolicy, WithObserver, WithTryTimeout).
+func NewResourceManager(c Caller, addrs []string, opts ...Option) (*ResourceManager, error) {
 	if c == nil {
 		return nil, errors.New("yarn: NewResourceManager: nil Caller")
 	}
-	fo, err := newFailover(addrs)
+	fo, err := newFailover(addrs, buildOptions(len(addrs), opts))
 	if err != nil {
 		return nil, fmt.Errorf("yarn: NewResourceManager: %w", err)
 	}

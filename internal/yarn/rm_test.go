@@ -215,7 +215,7 @@ func TestRMOtherRemoteErrorNoFailover(t *testing.T) {
 func TestRMContextBoundsFailover(t *testing.T) {
 	fc := &fakeCaller{handler: func(n int, c call, resp proto.Message) error { return connRefused(c.addr) }}
 	rm := newTestRM(t, fc, "rm1", "rm2")
-	rm.fo.passBackoff = time.Hour
+	rm.fo.policy = FixedRetry{MaxWait: -1, Interval: time.Hour}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
