@@ -69,7 +69,6 @@ func (q *Queue) notifyLocked() {
 // existing task (or an earlier one of the batch) are not added again; their
 // Enqueued has Created false and the existing id.
 func (q *Queue) Enqueue(tasks ...NewTask) ([]Enqueued, error) {
-	var newBytes int64
 	for i, nt := range tasks {
 		if len(nt.Body) > q.opts.MaxBodyBytes {
 			return nil, fmt.Errorf("enqueuing task %d of %d: %w: body is %d bytes, the limit is %d", i+1, len(tasks), ErrBodyTooLarge, len(nt.Body), q.opts.MaxBodyBytes)
@@ -80,7 +79,6 @@ func (q *Queue) Enqueue(tasks ...NewTask) ([]Enqueued, error) {
 		if nt.MaxAttempts < 0 {
 			return nil, fmt.Errorf("enqueuing task %d of %d: %w: MaxAttempts %d is negative", i+1, len(tasks), ErrInvalid, nt.MaxAttempts)
 		}
-		newBytes += int64(len(nt.Body))
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -90,7 +88,7 @@ func (q *Queue) Enqueue(tasks ...NewTask) ([]Enqueued, error) {
 	case q.sealed:
 		return nil, fmt.Errorf("enqueuing tasks: %w: the driver said no more tasks would come", ErrSealed)
 	}
-	fresh, err := q.checkKeysLocked(tasks)
+	fresh, newBytes, err := q.checkKeysLocked(tasks)
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +107,14 @@ func (q *Queue) Enqueue(tasks ...NewTask) ([]Enqueued, error) {
 }
 
 // checkKeysLocked checks that keys already in use (in the queue or earlier
-// in the batch) come with the same body, and counts the tasks to create.
-func (q *Queue) checkKeysLocked(tasks []NewTask) (fresh int, err error) {
+// in the batch) come with the same body, and counts the tasks to create
+// and their bytes.
+func (q *Queue) checkKeysLocked(tasks []NewTask) (fresh int, newBytes int64, err error) {
 	batch := make(map[string][sha256.Size]byte)
 	for i, nt := range tasks {
 		if nt.Key == "" {
 			fresh++
+			newBytes += int64(len(nt.Body))
 			continue
 		}
 		sum := sha256.Sum256(nt.Body)
@@ -123,14 +123,15 @@ func (q *Queue) checkKeysLocked(tasks []NewTask) (fresh int, err error) {
 			prev, seen = t.sum, true
 		}
 		if seen && !bytes.Equal(prev[:], sum[:]) {
-			return 0, fmt.Errorf("enqueuing task %d of %d: %w: key %q", i+1, len(tasks), ErrKeyConflict, nt.Key)
+			return 0, 0, fmt.Errorf("enqueuing task %d of %d: %w: key %q", i+1, len(tasks), ErrKeyConflict, nt.Key)
 		}
 		if !seen {
 			batch[nt.Key] = sum
 			fresh++
+			newBytes += int64(len(nt.Body))
 		}
 	}
-	return fresh, nil
+	return fresh, newBytes, nil
 }
 
 // addLocked adds one checked task, or finds the existing one with its key.

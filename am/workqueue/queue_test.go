@@ -300,6 +300,14 @@ func TestMemoryBounds(t *testing.T) {
 		t.Fatalf("bytes after completion = %d, want 12 (one body and a result)", c.Bytes)
 	}
 	enqueue(t, q, "12", "3456") // fits now: 18 bytes, 4 tasks
+	// a full queue still answers a repeated key: it adds nothing
+	q2, _ := newTestQueue(t, Options{MaxTasks: 1, MaxBytes: 4})
+	if _, err := q2.Enqueue(NewTask{Key: "k", Body: []byte("1234")}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := q2.Enqueue(NewTask{Key: "k", Body: []byte("1234")}); err != nil || again[0].Created {
+		t.Fatalf("repeated key on a full queue = %+v, %v; want the existing task", again, err)
+	}
 	if _, err := q.Enqueue(NewTask{}); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("fifth task: %v, want ErrQueueFull", err)
 	}
