@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -93,8 +94,10 @@ type Config struct {
 	// ignore it: the token names the user.
 	ProxyUser string
 
-	// kerberosClock replaces time.Now in Kerberos authenticators (tests).
+	// kerberosClock and kerberosRand replace time.Now and crypto/rand in
+	// Kerberos authenticators (tests).
 	kerberosClock func() time.Time
+	kerberosRand  io.Reader
 }
 
 // withDefaults returns cfg with zero fields replaced by defaults.

@@ -14,8 +14,9 @@ import (
 // Kerberos (SASL KERBEROS/GSSAPI) instead of SIMPLE, for servers with
 // hadoop.security.authentication=kerberos.
 type KerberosAuth struct {
-	// Session is the logged-in Kerberos client (krb.Login).
-	Session *krb.Session
+	// Session is the logged-in Kerberos client: a *krb.Session from
+	// krb.Login.
+	Session KerberosSession
 	// ServerPrincipal returns the configured principal of the server that
 	// speaks protocol, e.g. the value of yarn.resourcemanager.principal
 	// ("rm/_HOST@EXAMPLE.COM") for ApplicationClientProtocolPB or of
@@ -23,6 +24,18 @@ type KerberosAuth struct {
 	// replaced by the host being dialed (krb.ServerPrincipal). As in Hadoop,
 	// the principal the server announces must match it.
 	ServerPrincipal func(protocol string) string
+}
+
+// KerberosSession is what a Kerberos connection needs from a login;
+// *krb.Session implements it.
+type KerberosSession interface {
+	sasl.KerberosCredentials
+	// Principal is the logged-in principal, the user of the connection.
+	Principal() string
+	// ServerPrincipal resolves a configured principal pattern for addr.
+	ServerPrincipal(ctx context.Context, pattern, addr string) (string, error)
+	// RealmOfHost returns the realm of a server host.
+	RealmOfHost(host string) string
 }
 
 // gssMech drives the GSSAPI mechanism.
@@ -57,6 +70,7 @@ func (cn *conn) startGSSAPI(ctx context.Context, auth *commonpb.RpcSaslProto_Sas
 	g := sasl.NewGSSAPI(ka.Session, spn)
 	g.SetQOPs(cn.c.qops...)
 	g.Now = cn.c.cfg.kerberosClock
+	g.Rand = cn.c.cfg.kerberosRand
 	initial, err := g.Start(ctx)
 	if err != nil {
 		return nil, nil, err

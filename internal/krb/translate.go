@@ -96,7 +96,11 @@ func FromServer(msg, service string, cause error) *Error {
 		return newError(KindTicketExpired, cause, "the server %s says the Kerberos ticket has expired: %s", service, fixLogin)
 	case strings.Contains(low, "gss initiate failed"), strings.Contains(low, "gssexception"),
 		strings.Contains(low, "kerberos"):
-		return newError(KindRejected, cause, "the server %s rejected the Kerberos authentication (%s): check its log, and that %s", service, reason(msg), fixLogin)
+		// Hadoop servers send only "GSS initiate failed" whatever the
+		// cause; the usual ones are a skewed clock and an outdated server
+		// keytab.
+		return newError(KindRejected, cause,
+			"the server %s rejected the Kerberos ticket (%s): synchronise this machine's clock with the cluster's (more than 5 minutes apart is refused), and if it is in sync ask the administrator to check the server's keytab and log", service, reason(msg))
 	}
 	return nil
 }
