@@ -102,9 +102,11 @@ func (r *gssRecorder) ServiceTicket(ctx context.Context, spn string) (messages.T
 	return tkt, key, err
 }
 
-func (r *gssRecorder) ClientPrincipal() (types.PrincipalName, string) { return r.inner.ClientPrincipal() }
-func (r *gssRecorder) Principal() string                             { return r.inner.Principal() }
-func (r *gssRecorder) RealmOfHost(h string) string                   { return r.inner.RealmOfHost(h) }
+func (r *gssRecorder) ClientPrincipal() (types.PrincipalName, string) {
+	return r.inner.ClientPrincipal()
+}
+func (r *gssRecorder) Principal() string           { return r.inner.Principal() }
+func (r *gssRecorder) RealmOfHost(h string) string { return r.inner.RealmOfHost(h) }
 func (r *gssRecorder) ServerPrincipal(ctx context.Context, pattern, addr string) (string, error) {
 	return r.inner.ServerPrincipal(ctx, pattern, addr)
 }

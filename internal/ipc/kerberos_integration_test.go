@@ -85,16 +85,6 @@ func wantQOP() string {
 	return "auth"
 }
 
-// negotiatedQOP returns the qop of the client's (single) connection.
-func negotiatedQOP(c *Client) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, cn := range c.conns {
-		return cn.qop
-	}
-	return ""
-}
-
 // metricsAndQueue calls getClusterMetrics and getQueueInfo over c.
 func metricsAndQueue(t *testing.T, ctx context.Context, c *Client, addr string) {
 	t.Helper()
