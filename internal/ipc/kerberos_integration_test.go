@@ -198,3 +198,24 @@ func TestKerberosClockSkew(t *testing.T) {
 	}
 	t.Logf("as expected: %v", err)
 }
+
+// TestKerberosNoCommonProtection offers only authentication to a cluster
+// that requires more (skipped when the cluster runs with authentication).
+func TestKerberosNoCommonProtection(t *testing.T) {
+	conf := krbTestEnv(t)
+	if wantQOP() == "auth" {
+		t.Skip("the cluster accepts authentication")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := krb.Login(ctx, krb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := krbClient(t, conf, s, func(cfg *Config) { cfg.Protection = "authentication" })
+	err = c.Call(ctx, krbRMAddr(t, conf), clientProtocolPB, "getClusterMetrics", nil, &yarnpb.GetClusterMetricsRequestProto{}, &yarnpb.GetClusterMetricsResponseProto{})
+	if err == nil || !strings.Contains(err.Error(), "no common protection layer") {
+		t.Fatalf("error %v, want no common protection layer", err)
+	}
+	t.Logf("as expected: %v", err)
+}
