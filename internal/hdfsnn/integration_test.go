@@ -10,6 +10,7 @@ package hdfsnn
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -93,6 +94,12 @@ func TestDelegationTokenLifecycle(t *testing.T) {
 	t.Logf("token kind %s service %s owner %s renewer %s max %v", rmTok.Kind, rmTok.Service, id.Owner, id.Renewer, id.MaxDate)
 	if rmTok.Kind != TokenKind || !strings.HasPrefix(id.Owner, "alice") || id.Renewer == "" || id.Renewer == renewer {
 		t.Errorf("token %v identifier %+v: want kind %s, owner alice, renewer = the RM's short name", rmTok, id, TokenKind)
+	}
+	if os.Getenv("SPINDLE_RECORD_TOKENS") != "" {
+		// The identifier (no password) for ParseIdentifier's unit test.
+		if err := os.WriteFile("testdata/hdfs-dt-identifier.hex", []byte(hex.EncodeToString(rmTok.Identifier)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := nn.RenewDelegationToken(ctx, rmTok); err == nil {
 		t.Errorf("alice renewed a token whose renewer is %s", id.Renewer)
