@@ -219,3 +219,23 @@ func TestKerberosNoCommonProtection(t *testing.T) {
 	}
 	t.Logf("as expected: %v", err)
 }
+
+// TestKerberosProxyUserRefused asks to act as another user without the
+// cluster allowing alice to impersonate (no hadoop.proxyuser.* settings on
+// the test cluster): the RM refuses with an AuthorizationException.
+func TestKerberosProxyUserRefused(t *testing.T) {
+	conf := krbTestEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := krb.Login(ctx, krb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := krbClient(t, conf, s, func(cfg *Config) { cfg.ProxyUser = "bob" })
+	err = c.Call(ctx, krbRMAddr(t, conf), clientProtocolPB, "getClusterMetrics", nil, &yarnpb.GetClusterMetricsRequestProto{}, &yarnpb.GetClusterMetricsResponseProto{})
+	var ae *AuthorizationError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "impersonate") {
+		t.Fatalf("error %v, want an AuthorizationError about impersonation", err)
+	}
+	t.Logf("as expected: %v", err)
+}
