@@ -98,7 +98,7 @@ func TestFailoverAndToken(t *testing.T) {
 		t.Error("Kerberos client sent a token")
 	}
 	withTok := nn.WithToken(tok)
-	if _, err := withTok.Delete(t.Context(), "/tmp/x", true); err != nil {
+	if _, err := withTok.Delete(t.Context(), "/user/alice/x", true); err != nil {
 		t.Fatal(err)
 	}
 	if last := f.tok[len(f.tok)-1]; last == nil || string(last.Identifier) != "\x01" {
@@ -107,7 +107,7 @@ func TestFailoverAndToken(t *testing.T) {
 	// An application error does not fail over.
 	f.errs["nn1:8020"] = &ipc.AccessControlError{RemoteError: &ipc.RemoteError{ClassName: "org.apache.hadoop.security.AccessControlException"}}
 	f.seen = nil
-	if _, err := nn.Delete(t.Context(), "/tmp/x", true); err == nil || len(f.seen) != 1 {
+	if _, err := nn.Delete(t.Context(), "/user/alice/x", true); err == nil || len(f.seen) != 1 {
 		t.Errorf("err %v after %v", err, f.seen)
 	}
 }

@@ -57,7 +57,7 @@ func TestCachePath(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"FILE:/tmp/cc": "/tmp/cc", "/tmp/cc2": "/tmp/cc2", "file:/x": "/x",
+		"FILE:/run/cc": "/run/cc", "/run/cc2": "/run/cc2", "file:/x": "/x",
 		"": fmt.Sprintf("/tmp/krb5cc_%d", os.Getuid()),
 	} {
 		if got, err := CachePath("", env(in)); err != nil || got != want {
