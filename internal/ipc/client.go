@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -77,6 +78,26 @@ type Config struct {
 	// Dialer, if set, replaces the TCP dialer (for tests and proxies). The
 	// returned connection is used as is (no keepalive is configured).
 	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Kerberos, if set, authenticates connections made without a token
+	// with Kerberos (SASL KERBEROS/GSSAPI) instead of SIMPLE; the
+	// connection context then names the Kerberos principal (or ProxyUser)
+	// and User is not used. Protection applies to the negotiated qop as
+	// for tokens.
+	Kerberos *KerberosAuth
+	// ProxyUser, if set, is the user the calls act as on behalf of the
+	// authenticated user (Hadoop impersonation, e.g. --proxy-user): the
+	// effective user of the connection context, with User as the real
+	// user on SIMPLE connections and the Kerberos principal as the real user
+	// on Kerberos connections. The server must allow the real user to
+	// impersonate it (hadoop.proxyuser.<user>.hosts/groups); otherwise the
+	// first call fails with an authorization error. Token connections
+	// ignore it: the token names the user.
+	ProxyUser string
+
+	// kerberosClock and kerberosRand replace time.Now and crypto/rand in
+	// Kerberos authenticators (tests).
+	kerberosClock func() time.Time
+	kerberosRand  io.Reader
 }
 
 // withDefaults returns cfg with zero fields replaced by defaults.
@@ -124,6 +145,7 @@ type connKey struct {
 	addr, protocol, user string
 	tokenID              string // raw identifier bytes; "" for SIMPLE
 	token                bool
+	kerberos             bool // authenticated with Config.Kerberos
 }
 
 // Client is a Hadoop IPC v9 client. It keeps one connection per (address,
@@ -172,7 +194,8 @@ func (c *Client) nextCallID() int32 {
 // "org.apache.hadoop.yarn.api.ApplicationClientProtocolPB") at addr
 // ("host:port") and decodes the answer into resp.
 //
-// tok == nil selects SIMPLE authentication as Config.User; otherwise SASL
+// tok == nil selects SIMPLE authentication as Config.User, or Kerberos
+// (SASL GSSAPI) when Config.Kerberos is set; otherwise SASL
 // TOKEN/DIGEST-MD5 with tok (no user in the connection context).
 // Connections are shared per (addr, protocol, user, token identifier) and
 // dialed on demand. If ctx has no deadline, Config.CallTimeout applies.
@@ -197,6 +220,9 @@ func (c *Client) call(ctx context.Context, addr, protocol, method string, tok *T
 	if c.qopErr != nil {
 		return c.qopErr
 	}
+	if tok == nil && c.cfg.Kerberos != nil && c.cfg.Kerberos.Session == nil {
+		return errors.New("Config.Kerberos has no Session")
+	}
 	if resp != nil && !resp.ProtoReflect().IsValid() {
 		return errors.New("resp is a nil message pointer")
 	}
@@ -204,6 +230,8 @@ func (c *Client) call(ctx context.Context, addr, protocol, method string, tok *T
 	if tok != nil {
 		key.token = true
 		key.tokenID = string(tok.Identifier)
+	} else if c.cfg.Kerberos != nil {
+		key.kerberos = true
 	}
 	pkt, id, err := c.encodeCall(protocol, method, req)
 	if err != nil {

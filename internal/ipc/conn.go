@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/spindle-yarn/spindle/internal/krb"
 	"github.com/spindle-yarn/spindle/internal/pb/commonpb"
 )
 
@@ -153,32 +154,20 @@ func (cn *conn) handshake(ctx context.Context) error {
 
 	br := bufio.NewReader(nc)
 	cn.r = br
-	user := cn.c.cfg.User
-	if cn.tok == nil {
-		if _, err := nc.Write(preamble(authNone)); err != nil {
-			return cn.handshakeErr(ctx, err)
-		}
-	} else {
-		res, err := cn.negotiateSASL(nc, br)
-		if err != nil {
-			return cn.handshakeErr(ctx, err)
-		}
-		if !res.simple {
-			user = "" // the server takes the user from the token
-		}
-		cn.qop = res.qop
-		if res.layer != nil {
-			cn.layer = res.layer
-			cn.r = &unwrapReader{src: br, layer: res.layer, max: cn.c.cfg.MaxResponseSize + wrapOverhead}
-		}
+	effective, real, err := cn.authenticate(ctx, nc, br)
+	if err != nil {
+		return cn.handshakeErr(ctx, err)
 	}
 
 	ctxMsg := &commonpb.IpcConnectionContextProto{
 		UserInfo: &commonpb.UserInformationProto{},
 		Protocol: proto.String(cn.key.protocol),
 	}
-	if user != "" {
-		ctxMsg.UserInfo.EffectiveUser = proto.String(user)
+	if effective != "" {
+		ctxMsg.UserInfo.EffectiveUser = proto.String(effective)
+	}
+	if real != "" {
+		ctxMsg.UserInfo.RealUser = proto.String(real)
 	}
 	pkt, err := encodePacket(requestHeader(callIDContext, -1, cn.c.clientID), ctxMsg)
 	if err != nil {
@@ -197,6 +186,43 @@ func (cn *conn) handshake(ctx context.Context) error {
 	return nil
 }
 
+// authenticate writes the preamble and, for token and Kerberos
+// connections, runs the SASL negotiation. It returns the effective and real
+// user to put in the connection context.
+func (cn *conn) authenticate(ctx context.Context, nc net.Conn, br *bufio.Reader) (effective, real string, err error) {
+	effective = cn.c.cfg.User
+	if cn.c.cfg.ProxyUser != "" {
+		effective, real = cn.c.cfg.ProxyUser, cn.c.cfg.User
+	}
+	if cn.tok == nil && !cn.key.kerberos {
+		_, err := nc.Write(preamble(authNone))
+		return effective, real, err
+	}
+	res, err := cn.negotiateSASL(ctx, nc, br)
+	if err != nil {
+		if cn.key.kerberos {
+			err = cn.kerberosError(err)
+		}
+		return "", "", err
+	}
+	switch res.method {
+	case methodToken:
+		effective, real = "", "" // the server takes the user from the token
+	case methodKerberos:
+		// The authenticated principal is the real user.
+		effective, real = cn.c.cfg.Kerberos.Session.Principal(), ""
+		if cn.c.cfg.ProxyUser != "" {
+			effective = cn.c.cfg.ProxyUser
+		}
+	}
+	cn.qop = res.qop
+	if res.layer != nil {
+		cn.layer = res.layer
+		cn.r = &unwrapReader{src: br, layer: res.layer, max: cn.c.cfg.MaxResponseSize + wrapOverhead}
+	}
+	return effective, real, nil
+}
+
 // handshakeErr classifies an error from the handshake: remote exceptions
 // and protocol errors pass through, I/O failures become *ConnectError.
 func (cn *conn) handshakeErr(ctx context.Context, err error) error {
@@ -204,6 +230,10 @@ func (cn *conn) handshakeErr(ctx context.Context, err error) error {
 		return ErrClientClosed
 	}
 	var re *RemoteError
+	var ke *krb.Error
+	if errors.As(err, &ke) {
+		return fmt.Errorf("connection setup with %s: %w", cn.addr, err)
+	}
 	if errors.As(err, &re) {
 		return err
 	}

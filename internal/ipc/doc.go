@@ -7,10 +7,14 @@
 // waiting for that id, in whatever order the server answers.
 //
 // Authentication is SIMPLE (the user name is sent in the connection
-// context) when Call is given no token, and SASL TOKEN with DIGEST-MD5
-// (package internal/sasl) when it is given one, e.g. an AMRMToken for the
-// scheduler port or an NMToken for a NodeManager. If the negotiated quality
-// of protection is integrity or privacy, every packet after the
+// context) when Call is given no token, SASL KERBEROS with GSSAPI when Call
+// is given no token and Config.Kerberos is set (a login from package
+// internal/krb; the server's announced principal is checked against the
+// configured one), and SASL TOKEN with DIGEST-MD5 (package internal/sasl)
+// when it is given one, e.g. an AMRMToken for the scheduler port, an
+// NMToken for a NodeManager or a delegation token. Config.ProxyUser makes
+// the calls act as another user (Hadoop impersonation). If the negotiated
+// quality of protection is integrity or privacy, every packet after the
 // negotiation is carried inside SASL WRAP messages.
 //
 // Packets are a 4-byte big-endian length followed by varint-length-

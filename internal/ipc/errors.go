@@ -21,6 +21,7 @@ const (
 	classInvalidAMRequest         = "org.apache.hadoop.yarn.exceptions.InvalidApplicationMasterRequestException"
 	classInvalidResourceRequest   = "org.apache.hadoop.yarn.exceptions.InvalidResourceRequestException"
 	classInvalidBlacklistRequest  = "org.apache.hadoop.yarn.exceptions.InvalidResourceBlacklistRequestException"
+	classAuthorization            = "org.apache.hadoop.security.authorize.AuthorizationException"
 	classServerDidNotSetClassName = "ServerDidNotSetExceptionClassName"
 )
 
@@ -86,6 +87,17 @@ type AccessControlError struct{ *RemoteError }
 
 // Unwrap returns the underlying *RemoteError.
 func (e *AccessControlError) Unwrap() error { return e.RemoteError }
+
+// AuthorizationError is
+// org.apache.hadoop.security.authorize.AuthorizationException: the
+// authenticated user may not use the protocol (service-level ACLs) or may
+// not impersonate Config.ProxyUser ("User: alice@EXAMPLE.COM is not allowed
+// to impersonate bob"; the fix is hadoop.proxyuser.<user>.hosts/groups on
+// the cluster).
+type AuthorizationError struct{ *RemoteError }
+
+// Unwrap returns the underlying *RemoteError.
+func (e *AuthorizationError) Unwrap() error { return e.RemoteError }
 
 // InvalidTokenError is org.apache.hadoop.security.token.SecretManager$InvalidToken:
 // the SASL token (or a container token) was rejected by the server.
@@ -162,6 +174,8 @@ func newRemoteError(className, message string, detail commonpb.RpcResponseHeader
 		return &AccessControlError{re}
 	case classInvalidToken:
 		return &InvalidTokenError{re}
+	case classAuthorization:
+		return &AuthorizationError{re}
 	case classYarn:
 		return &YarnError{re}
 	case classApplicationNotFound:

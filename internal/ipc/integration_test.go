@@ -249,7 +249,7 @@ func TestIntegrationRecordSASL(t *testing.T) {
 	t.Logf("NEGOTIATE reply: %v", msg)
 
 	// Answer with a digest response for a bogus token, record the failure.
-	auth, err := chooseAuth(msg.GetAuths())
+	auth, err := (&conn{c: &Client{}, tok: &Token{}}).chooseAuth(msg.GetAuths())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -840,7 +840,8 @@ func FuzzDecodeServerPackets(f *testing.F) {
 		pkt := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
 		pkt = append(pkt, body...)
 		if m, err := readSASL(bytes.NewReader(pkt), 1<<20); err == nil {
-			_, _ = chooseAuth(m.GetAuths())
+			cn := &conn{c: &Client{}, tok: &Token{}}
+			_, _ = cn.chooseAuth(m.GetAuths())
 		}
 	})
 }

@@ -67,7 +67,7 @@ func TestRecordedRMNegotiate(t *testing.T) {
 	if msg.GetState() != commonpb.RpcSaslProto_NEGOTIATE {
 		t.Fatalf("state = %v", msg.GetState())
 	}
-	auth, err := chooseAuth(msg.GetAuths())
+	auth, err := (&conn{c: &Client{}, tok: &Token{}}).chooseAuth(msg.GetAuths())
 	if err != nil {
 		t.Fatal(err)
 	}

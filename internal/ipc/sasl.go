@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,7 +15,8 @@ import (
 )
 
 // securityLayer is the SASL security layer used after a negotiation that
-// ended with qop auth-int or auth-conf (*sasl.DigestMD5 implements it).
+// ended with qop auth-int or auth-conf (*sasl.DigestMD5 and *sasl.GSSAPI
+// implement it).
 type securityLayer interface {
 	Wrap(msg []byte) ([]byte, error)
 	Unwrap(msg []byte) ([]byte, error)
@@ -26,7 +28,8 @@ type securityLayer interface {
 // saslResult is the outcome of a SASL negotiation.
 type saslResult struct {
 	simple bool          // the server chose (or only offers) SIMPLE
-	qop    string        // negotiated qop for TOKEN
+	method string        // "TOKEN" or "KERBEROS" when not simple
+	qop    string        // negotiated qop
 	layer  securityLayer // non-nil when qop is auth-int or auth-conf
 }
 
@@ -36,13 +39,26 @@ const maxSASLRounds = 10
 // Names used in SaslAuth.
 const (
 	methodToken     = "TOKEN"
+	methodKerberos  = "KERBEROS"
 	methodSimple    = "SIMPLE"
 	mechanismDigest = "DIGEST-MD5"
+	mechanismGSSAPI = "GSSAPI"
 )
 
+// mechanism is one SASL client mechanism as the negotiation drives it.
+type mechanism interface {
+	// step answers a server challenge.
+	step(challenge []byte) ([]byte, error)
+	// finish checks the server's SUCCESS token and returns the qop and, if
+	// it is not auth, the security layer.
+	finish(token []byte) (string, securityLayer, error)
+}
+
 // negotiateSASL writes the SASL preamble and runs the negotiation over w
-// and r until the server reports SUCCESS. Deadlines are set by the caller.
-func (cn *conn) negotiateSASL(w io.Writer, r *bufio.Reader) (saslResult, error) {
+// and r until the server reports SUCCESS: TOKEN/DIGEST-MD5 when the
+// connection has a token, KERBEROS/GSSAPI when the client has Kerberos
+// credentials. Deadlines are set by the caller; ctx bounds ticket requests.
+func (cn *conn) negotiateSASL(ctx context.Context, w io.Writer, r *bufio.Reader) (saslResult, error) {
 	hello, err := encodeSASL(&commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_NEGOTIATE.Enum()})
 	if err != nil {
 		return saslResult{}, err
@@ -50,140 +66,158 @@ func (cn *conn) negotiateSASL(w io.Writer, r *bufio.Reader) (saslResult, error) 
 	if _, err := w.Write(append(preamble(authSASL), hello...)); err != nil {
 		return saslResult{}, err
 	}
-	n := &negotiation{cn: cn}
+	msg, err := readSASL(r, cn.c.cfg.MaxResponseSize)
+	if err != nil {
+		return saslResult{}, err
+	}
+	switch msg.GetState() {
+	case commonpb.RpcSaslProto_SUCCESS:
+		// Answering NEGOTIATE with SUCCESS: the server does not use SASL
+		// at all (SIMPLE).
+		return saslResult{simple: true}, nil
+	case commonpb.RpcSaslProto_NEGOTIATE:
+	default:
+		return saslResult{}, fmt.Errorf("sasl: unexpected state %v from server, want NEGOTIATE", msg.GetState())
+	}
+	auth, err := cn.chooseAuth(msg.GetAuths())
+	if err != nil {
+		return saslResult{}, err
+	}
+	chosen := proto.Clone(auth).(*commonpb.RpcSaslProto_SaslAuth)
+	chosen.Challenge = nil
+	initiate := &commonpb.RpcSaslProto{
+		State: commonpb.RpcSaslProto_INITIATE.Enum(),
+		Auths: []*commonpb.RpcSaslProto_SaslAuth{chosen},
+	}
+	if auth.GetMethod() == methodSimple {
+		// The server lets us fall back to SIMPLE; it does not answer the
+		// INITIATE.
+		return saslResult{simple: true}, writeSASL(w, initiate)
+	}
+	mech, initial, err := cn.startMechanism(ctx, auth)
+	if err != nil {
+		return saslResult{}, err
+	}
+	initiate.Token = initial
+	if err := writeSASL(w, initiate); err != nil {
+		return saslResult{}, err
+	}
+	res, err := cn.runMechanism(w, r, mech)
+	if err != nil {
+		return saslResult{}, err
+	}
+	res.method = auth.GetMethod()
+	return res, nil
+}
+
+// startMechanism creates the client mechanism for auth and returns its
+// initial response.
+func (cn *conn) startMechanism(ctx context.Context, auth *commonpb.RpcSaslProto_SaslAuth) (mechanism, []byte, error) {
+	if auth.GetMethod() == methodKerberos {
+		return cn.startGSSAPI(ctx, auth)
+	}
+	d := &digestMech{d: sasl.NewDigestMD5(
+		base64.StdEncoding.EncodeToString(cn.tok.Identifier),
+		base64.StdEncoding.EncodeToString(cn.tok.Password),
+		auth.GetProtocol(), auth.GetServerId())}
+	d.d.SetQOPs(cn.c.qops...)
+	if auth.Challenge == nil {
+		return d, []byte{}, nil // DIGEST-MD5 has no initial response
+	}
+	// The server piggybacked the first challenge.
+	resp, err := d.step(auth.GetChallenge())
+	return d, resp, err
+}
+
+// runMechanism answers CHALLENGEs until the server reports SUCCESS.
+func (cn *conn) runMechanism(w io.Writer, r *bufio.Reader, mech mechanism) (saslResult, error) {
 	for round := 0; round < maxSASLRounds; round++ {
 		msg, err := readSASL(r, cn.c.cfg.MaxResponseSize)
 		if err != nil {
 			return saslResult{}, err
 		}
-		var reply *commonpb.RpcSaslProto
-		var res *saslResult
 		switch msg.GetState() {
-		case commonpb.RpcSaslProto_NEGOTIATE:
-			reply, res, err = n.initiate(round, msg)
 		case commonpb.RpcSaslProto_CHALLENGE:
-			reply, err = n.respond(msg)
-		case commonpb.RpcSaslProto_SUCCESS:
-			res, err = n.success(round, msg)
-		default:
-			err = fmt.Errorf("sasl: unexpected state %v from server", msg.GetState())
-		}
-		if err != nil {
-			return saslResult{}, err
-		}
-		if reply != nil {
-			pkt, err := encodeSASL(reply)
+			resp, err := mech.step(msg.GetToken())
 			if err != nil {
 				return saslResult{}, err
 			}
-			if _, err := w.Write(pkt); err != nil {
+			if err := writeSASL(w, &commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_RESPONSE.Enum(), Token: resp}); err != nil {
 				return saslResult{}, err
 			}
-		}
-		if res != nil {
-			return *res, nil
+		case commonpb.RpcSaslProto_SUCCESS:
+			qop, layer, err := mech.finish(msg.GetToken())
+			if err != nil {
+				return saslResult{}, err
+			}
+			if len(cn.c.qops) > 0 && !contains(cn.c.qops, qop) {
+				return saslResult{}, fmt.Errorf("sasl: negotiated qop %q is not allowed by protection %q", qop, cn.c.cfg.Protection)
+			}
+			return saslResult{qop: qop, layer: layer}, nil
+		default:
+			return saslResult{}, fmt.Errorf("sasl: unexpected state %v from server", msg.GetState())
 		}
 	}
 	return saslResult{}, fmt.Errorf("sasl: no SUCCESS after %d messages", maxSASLRounds)
 }
 
-// negotiation is the client's state in one SASL negotiation.
-type negotiation struct {
-	cn        *conn
-	digest    *sasl.DigestMD5
+// digestMech drives DIGEST-MD5 for TOKEN authentication.
+type digestMech struct {
+	d         *sasl.DigestMD5
 	responded bool
 }
 
-// initiate answers the server's NEGOTIATE (the first message) with the
-// chosen auth. Choosing SIMPLE ends the negotiation (res is set): the server
-// does not answer that INITIATE.
-func (n *negotiation) initiate(round int, msg *commonpb.RpcSaslProto) (reply *commonpb.RpcSaslProto, res *saslResult, err error) {
-	if round != 0 {
-		return nil, nil, errors.New("sasl: unexpected NEGOTIATE from server")
-	}
-	auth, err := chooseAuth(msg.GetAuths())
-	if err != nil {
-		return nil, nil, err
-	}
-	chosen := proto.Clone(auth).(*commonpb.RpcSaslProto_SaslAuth)
-	chosen.Challenge = nil
-	reply = &commonpb.RpcSaslProto{
-		State: commonpb.RpcSaslProto_INITIATE.Enum(),
-		Auths: []*commonpb.RpcSaslProto_SaslAuth{chosen},
-	}
-	if auth.GetMethod() == methodSimple {
-		return reply, &saslResult{simple: true}, nil
-	}
-	n.digest = sasl.NewDigestMD5(
-		base64.StdEncoding.EncodeToString(n.cn.tok.Identifier),
-		base64.StdEncoding.EncodeToString(n.cn.tok.Password),
-		auth.GetProtocol(), auth.GetServerId())
-	n.digest.SetQOPs(n.cn.c.qops...)
-	if auth.Challenge == nil {
-		reply.Token = []byte{} // DIGEST-MD5 has no initial response
-		return reply, nil, nil
-	}
-	// The server piggybacked the first challenge.
-	if reply.Token, err = n.digest.Respond(auth.GetChallenge()); err != nil {
-		return nil, nil, err
-	}
-	n.responded = true
-	return reply, nil, nil
-}
-
-// respond answers the server's DIGEST-MD5 challenge.
-func (n *negotiation) respond(msg *commonpb.RpcSaslProto) (*commonpb.RpcSaslProto, error) {
-	if n.digest == nil {
-		return nil, errors.New("sasl: CHALLENGE before the mechanism was chosen")
-	}
-	if n.responded {
+func (m *digestMech) step(challenge []byte) ([]byte, error) {
+	if m.responded {
 		return nil, errors.New("sasl: unexpected second DIGEST-MD5 challenge")
 	}
-	resp, err := n.digest.Respond(msg.GetToken())
-	if err != nil {
-		return nil, err
-	}
-	n.responded = true
-	return &commonpb.RpcSaslProto{State: commonpb.RpcSaslProto_RESPONSE.Enum(), Token: resp}, nil
+	m.responded = true
+	return m.d.Respond(challenge)
 }
 
-// success checks the server's SUCCESS and returns the negotiated protection.
-func (n *negotiation) success(round int, msg *commonpb.RpcSaslProto) (*saslResult, error) {
-	if round == 0 {
-		// Answering NEGOTIATE with SUCCESS: the server does not use SASL at all (SIMPLE).
-		return &saslResult{simple: true}, nil
+func (m *digestMech) finish(token []byte) (string, securityLayer, error) {
+	if !m.responded {
+		return "", nil, errors.New("sasl: server reported success before authentication completed")
 	}
-	if n.digest == nil || !n.responded {
-		return nil, errors.New("sasl: server reported success before authentication completed")
+	if err := m.d.Verify(token); err != nil {
+		return "", nil, err
 	}
-	if err := n.digest.Verify(msg.GetToken()); err != nil {
-		return nil, err
+	if q := m.d.QOP(); q != "auth" {
+		return q, m.d, nil
 	}
-	qop := n.digest.QOP()
-	if len(n.cn.c.qops) > 0 && !contains(n.cn.c.qops, qop) {
-		return nil, fmt.Errorf("sasl: negotiated qop %q is not allowed by protection %q", qop, n.cn.c.cfg.Protection)
-	}
-	res := &saslResult{qop: qop}
-	if qop != "auth" {
-		res.layer = n.digest
-	}
-	return res, nil
+	return "auth", nil, nil
 }
 
-// chooseAuth picks, in the server's order, the first auth we can do with a
-// token: TOKEN/DIGEST-MD5, or SIMPLE if the server offers it first.
-func chooseAuth(auths []*commonpb.RpcSaslProto_SaslAuth) (*commonpb.RpcSaslProto_SaslAuth, error) {
+// chooseAuth picks, in the server's order, the first auth this connection
+// can do: TOKEN/DIGEST-MD5 with a token, KERBEROS/GSSAPI with Kerberos
+// credentials, or SIMPLE if the server offers it first.
+func (cn *conn) chooseAuth(auths []*commonpb.RpcSaslProto_SaslAuth) (*commonpb.RpcSaslProto_SaslAuth, error) {
 	var offered []string
 	for _, a := range auths {
 		switch {
-		case a.GetMethod() == methodToken && a.GetMechanism() == mechanismDigest:
+		case cn.tok != nil && a.GetMethod() == methodToken && a.GetMechanism() == mechanismDigest:
+			return a, nil
+		case cn.tok == nil && cn.c.cfg.Kerberos != nil && a.GetMethod() == methodKerberos && a.GetMechanism() == mechanismGSSAPI:
 			return a, nil
 		case a.GetMethod() == methodSimple:
 			return a, nil
 		}
 		offered = append(offered, a.GetMethod()+"/"+a.GetMechanism())
 	}
+	if cn.tok == nil && cn.c.cfg.Kerberos != nil {
+		return nil, fmt.Errorf("sasl: server offers no Kerberos authentication (offered %v; is hadoop.security.authentication=kerberos on the server?)", offered)
+	}
 	return nil, fmt.Errorf("sasl: server offers no usable authentication method (offered %v; supported TOKEN/DIGEST-MD5)", offered)
+}
+
+// writeSASL encodes and writes one SASL message.
+func writeSASL(w io.Writer, m *commonpb.RpcSaslProto) error {
+	pkt, err := encodeSASL(m)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(pkt)
+	return err
 }
 
 // encodeSASL builds a SASL packet (callId -33, empty clientId).

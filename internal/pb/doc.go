@@ -10,10 +10,13 @@
 //     ApplicationMasterProtocol and ContainerManagementProtocol messages
 //     (yarn_protos, yarn_service_protos, yarn_security_token), proto package
 //     spindle.hadoop.yarn, sources in proto/spindle/yarn.
+//   - hdfspb: the HDFS records and ClientNamenodeProtocol messages the
+//     NameNode client needs (file status, mkdirs, delete), proto package
+//     spindle.hadoop.hdfs, sources in proto/spindle/hdfs.
 //
 // The .proto files are proto2 and carry Hadoop 3.2's message names, field
 // numbers, types, labels and defaults. Their proto packages are renamed from
-// hadoop.common/hadoop.yarn and their file paths live under spindle/, so the
+// hadoop.common/hadoop.yarn/hadoop.hdfs and their file paths live under spindle/, so the
 // descriptors never conflict in the global protobuf registry with other
 // copies linked into the same binary (colinmarc/hdfs registers
 // "RpcHeader.proto" etc. under hadoop.common). Package names never appear on

@@ -4,6 +4,7 @@
 #
 #   proto/spindle/common/*.proto -> commonpb  (proto package spindle.hadoop.common)
 #   proto/spindle/yarn/*.proto   -> yarnpb    (proto package spindle.hadoop.yarn)
+#   proto/spindle/hdfs/*.proto   -> hdfspb    (proto package spindle.hadoop.hdfs)
 #
 # Requirements: protoc (3.x; /usr/bin/protoc 3.21 is what the checked-in code
 # was built with) and protoc-gen-go of the version pinned below. If a
@@ -64,4 +65,5 @@ gen() { # gen <proto subdir> <go package dir>
 
 gen spindle/common commonpb
 gen spindle/yarn yarnpb
+gen spindle/hdfs hdfspb
 echo "gen.sh: done" >&2

@@ -47,6 +47,8 @@ func TestCoexistsWithHDFS(t *testing.T) {
 		"spindle/yarn/yarn_protos.proto",
 		"spindle/yarn/yarn_service_protos.proto",
 		"spindle/yarn/yarn_security_token.proto",
+		"spindle/hdfs/hdfs.proto",
+		"spindle/hdfs/ClientNamenodeProtocol.proto",
 	} {
 		if _, err := protoregistry.GlobalFiles.FindFileByPath(p); err != nil {
 			t.Errorf("%s not registered: %v", p, err)
@@ -56,6 +58,8 @@ func TestCoexistsWithHDFS(t *testing.T) {
 		"hadoop.common.RpcRequestHeaderProto",
 		"spindle.hadoop.common.RpcRequestHeaderProto",
 		"spindle.hadoop.yarn.AllocateRequestProto",
+		"hadoop.hdfs.HdfsFileStatusProto",
+		"spindle.hadoop.hdfs.HdfsFileStatusProto",
 	} {
 		if _, err := protoregistry.GlobalTypes.FindMessageByName(n); err != nil {
 			t.Errorf("message %s not registered: %v", n, err)

@@ -1,6 +1,9 @@
-// Package sasl implements the client side of the DIGEST-MD5 SASL mechanism
-// (RFC 2831) the way Hadoop uses it for TOKEN authentication, including the
-// integrity ("auth-int") and privacy ("auth-conf") security layers.
+// Package sasl implements the client side of the SASL mechanisms Hadoop
+// uses: DIGEST-MD5 (RFC 2831) for TOKEN authentication, and GSSAPI with
+// Kerberos V5 (RFC 4752, on github.com/jcmturner/gokrb5/v8) for KERBEROS
+// authentication, each with the integrity ("auth-int") and privacy
+// ("auth-conf") security layers. GSSAPI's per-message protection uses
+// RFC 4121 Wrap tokens (AES enctypes); see GSSAPI.
 //
 // A Hadoop token maps onto DIGEST-MD5 as follows: the username is the
 // standard Base64 encoding of the token identifier, the password is the
