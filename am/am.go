@@ -59,6 +59,15 @@ type master struct {
 
 	stateMu sync.Mutex
 	state   string
+
+	// What the application looks like live (am/live.go).
+	events       *eventLog
+	output       *outputRing // the cluster-mode driver's output; nil without one
+	startedAt    time.Time
+	attemptNo    int
+	maxAttempts  int
+	amContainer  string
+	driverLogURL string
 }
 
 func (m *master) finish(r result) {
@@ -76,7 +85,7 @@ func (m *master) App() container.AppInfo {
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
 	return container.AppInfo{ID: m.spec.ID, Name: m.spec.Name, Mode: string(m.spec.Mode),
-		State: m.state, TargetExecutors: m.pool.Target()}
+		State: m.state, TargetExecutors: m.pool.Target(), Live: m.liveInfo()}
 }
 
 // Executors implements httpapi.Backend.

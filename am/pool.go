@@ -33,6 +33,7 @@ type executor struct {
 	started     time.Time
 	finished    time.Time
 	stopping    bool // the AM asked it to stop: its end is not a failure
+	replaces    int  // the id of the failed or lost executor this one replaces
 }
 
 func (e *executor) live() bool { return e.state == stateStarting || e.state == stateRunning }
@@ -50,6 +51,8 @@ type pool struct {
 	byContainer map[string]*executor
 	all         []*executor
 	changed     chan struct{} // closed and replaced on every change, for waiters
+	events      *eventLog     // where executor events go (nil: nowhere)
+	unreplaced  []int         // failed or lost executors no new one has replaced yet
 }
 
 func newPool(target, maxFailures int, memoryMB int64) *pool {
@@ -113,6 +116,7 @@ func (p *pool) Assign(containerID, node, host, logURL string) *executor {
 		logURL: logURL, state: stateStarting, started: time.Now()}
 	p.byContainer[containerID] = e
 	p.all = append(p.all, e)
+	p.replacingLocked(e)
 	p.notifyLocked()
 	return e
 }
@@ -123,6 +127,7 @@ func (p *pool) Running(containerID string) {
 	defer p.mu.Unlock()
 	if e := p.byContainer[containerID]; e != nil && e.state == stateStarting {
 		e.state = stateRunning
+		p.startedLocked(e)
 		p.notifyLocked()
 	}
 }
@@ -149,6 +154,7 @@ func (p *pool) Completed(containerID string, status int, diagnostics string) (*e
 	case outcomeLost:
 		e.state = stateKilled
 	}
+	p.endedLocked(e, out)
 	p.notifyLocked()
 	return e, out, why
 }
@@ -165,6 +171,7 @@ func (p *pool) LaunchFailed(containerID string, err error) {
 	e.diagnostics = "could not be started: " + err.Error()
 	p.failures++
 	p.lastFailure = fmt.Sprintf("executor %d (%s on %s) %s", e.id, e.containerID, e.host, e.diagnostics)
+	p.endedLocked(e, outcomeFailed)
 	p.notifyLocked()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -67,6 +68,9 @@ type attempt struct {
 	sched *yarn.Scheduler
 	loop  *allocator // the allocate loop (master.alloc)
 	addrs []string   // the scheduler's
+
+	logDirs    []string    // the container's log directories (LOG_DIRS), for the summary
+	stderrFile *fileWriter // the container's stderr: the AM's log and the driver's stderr
 }
 
 // newAttempt reads who and where the AM is (the spec, the container's
@@ -107,7 +111,12 @@ func newAttempt(opts Options) (*attempt, error) {
 	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv)}
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
-		cleanup: stagingCleanup(conf, app)}
+		cleanup: stagingCleanup(conf, app), events: newEventLog()}
+	a.pool.events = a.events
+	a.setIdentity(cid, maxAttempts(app, getenv), net.JoinHostPort(host, getenv("NM_HTTP_PORT")), conf.WebAppScheme())
+	a.logDirs = splitComma(getenv("LOG_DIRS"))
+	a.stderrFile = &fileWriter{w: log.Out}
+	log.SetOutput(a.stderrFile)
 	if err := a.connect(conf, amCreds, getenv); err != nil {
 		return nil, err
 	}
@@ -177,7 +186,7 @@ func (a *attempt) run(ctx context.Context) error {
 		stopDriver()
 		stopLoop()
 		a.loop.launches.Wait()
-		return a.shutdown(r, a.sched, trackingURL)
+		return a.end(r, trackingURL)
 	case <-ctx.Done(): // YARN is stopping us (the application was killed): no unregistering
 		a.log.Warn("the ApplicationMaster was asked to stop")
 		stopDriver()
@@ -213,6 +222,8 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	a.log.Infof("registered attempt %s; API at %s; max container %d MB / %d vcores", a.id, a.amURL,
 		reg.GetMaximumCapability().GetMemory(), reg.GetMaximumCapability().GetVirtualCores())
 	a.setState("running")
+	a.events.add(container.Event{Type: container.EventAttemptStarted, Container: a.amContainer, Host: a.host,
+		Message: fmt.Sprintf("attempt %d of %d started in %s on %s", a.attemptNo, a.maxAttempts, a.amContainer, a.host)})
 	return trackingURL, nil
 }
 
@@ -227,19 +238,7 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 	case len(a.spec.Driver.Command) == 0:
 		go a.watchExecutorsOnly(ctx)
 	default:
-		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
-		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, Stdout: os.Stdout, Stderr: os.Stderr,
-			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
-		if err != nil {
-			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
-			break
-		}
-		a.log.Infof("driver started: %s (pid %d)", a.spec.Driver.Command[0], r.Pid())
-		go func() {
-			<-r.Done()
-			a.finish(driverResult(r.Exit()))
-		}()
-		return func() { r.Stop(proc.StopGrace) }
+		return a.startDriver()
 	}
 	return func() {}
 }

@@ -23,6 +23,37 @@ type AppInfo struct {
 	TargetExecutors int `json:"numExecutors"`
 	// Diagnostics is human-readable detail about the state, if any.
 	Diagnostics string `json:"diagnostics"`
+	// Live is the application's progress as the status line and the
+	// status page show it (zero where the AM does not know it).
+	Live
+}
+
+// Live is the part of AppInfo for watching an application: who and where,
+// executor counts against the target, the failure budget, the attempt.
+type Live struct {
+	// User and Queue are the submitting user and the YARN queue.
+	User  string `json:"user,omitempty"`
+	Queue string `json:"queue,omitempty"`
+	// StartedAt is when this ApplicationMaster attempt started.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// Attempt is this attempt's number (1, 2, ...) of MaxAttempts.
+	Attempt     int `json:"attempt,omitempty"`
+	MaxAttempts int `json:"maxAttempts,omitempty"`
+	// Running, Pending and Failed count executors: running (or starting),
+	// wanted but not yet allocated, and failed so far.
+	Running int `json:"running"`
+	Pending int `json:"pending"`
+	Failed  int `json:"failed"`
+	// FailureBudget is how many executor failures the application tolerates.
+	FailureBudget int `json:"failureBudget,omitempty"`
+	// ExecutorMemoryMB and ExecutorCores are each executor's container size.
+	ExecutorMemoryMB int64 `json:"executorMemoryMB,omitempty"`
+	ExecutorCores    int32 `json:"executorCores,omitempty"`
+	// AMContainer is the ApplicationMaster's container (in cluster mode the
+	// driver's output is its stdout and stderr); DriverLogURL its logs in
+	// the NodeManager's web UI.
+	AMContainer  string `json:"amContainer,omitempty"`
+	DriverLogURL string `json:"driverLogUrl,omitempty"`
 }
 
 // Executor states reported in ExecutorInfo.State.

@@ -239,6 +239,8 @@ func (s *Server) routes() http.Handler {
 	handle(api, "/api/v1/scale", route{http.MethodPost, driverOnly(s.scale)})
 	handle(api, "/api/v1/driver/heartbeat", route{http.MethodPost, driverOnly(s.driverHeartbeat)})
 	handle(api, "/api/v1/driver/finish", route{http.MethodPost, driverOnly(s.driverFinish)})
+	handle(api, "/api/v1/events", route{http.MethodGet, s.getEvents})
+	handle(api, "/api/v1/driver/output", route{http.MethodGet, driverOnly(s.getDriverOutput)})
 	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
 	})
