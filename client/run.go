@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
@@ -42,6 +43,16 @@ type RunConfig struct {
 	// Executable returns this spindle binary, which is shipped to the cluster
 	// and runs local agents (default os.Executable).
 	Executable func() (string, error)
+
+	// Quiet turns off the streaming of a cluster-mode driver's output to
+	// Stdout and Stderr (YARN; it is streamed by default).
+	Quiet bool
+	// OnAMEvent is called with every event of the ApplicationMaster's event
+	// log: attempts, the driver, executors started, failed, replaced (YARN).
+	OnAMEvent func(container.Event)
+	// OnAppInfo, when set, is called every few seconds with the AM's view of
+	// the application, for a status line (YARN).
+	OnAppInfo func(container.AppInfo)
 }
 
 // Outcome is how an application run by Run ended.
@@ -60,6 +71,9 @@ type Outcome struct {
 	Succeeded bool
 	// Diagnostics says how the application ended.
 	Diagnostics string
+	// Live is what Run saw through the ApplicationMaster (YARN, when it
+	// waited for the end).
+	Live *Live
 }
 
 // ExitCode is the exit code for a command that ran the application: 130 when
@@ -168,11 +182,28 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 		return &Outcome{ID: app.ID, Submitted: true}, nil
 	}
 	s := &session{cl: cl, app: app, opts: opts, cfg: cfg}
-	if opts.DeployMode == "cluster" && cfg.Driver == nil {
-		rep, err := cl.Follow(ctx, app.ID, nil, cfg.OnReport)
-		return s.end(ctx, rep, err)
+	cluster := opts.DeployMode == "cluster" && cfg.Driver == nil
+	w := newWatcher(cfg, app, cluster && !cfg.Quiet)
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go w.run(wctx)
+	s.cfg.OnReport = func(r *Report) {
+		if cfg.OnReport != nil {
+			cfg.OnReport(r)
+		}
+		w.onReport(r)
 	}
-	return s.clientMode(ctx)
+	var out *Outcome
+	if cluster {
+		rep, ferr := cl.Follow(ctx, app.ID, nil, s.cfg.OnReport)
+		out, err = s.end(ctx, rep, ferr)
+	} else {
+		out, err = s.clientMode(ctx)
+	}
+	if out != nil && out.Report != nil && out.Report.Terminal() && !out.Interrupted {
+		s.finishLive(context.WithoutCancel(ctx), w, out)
+	}
+	return out, err
 }
 
 // clientMode waits for the AM, runs the driver here and follows the

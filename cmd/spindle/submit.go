@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/staging"
 )
 
 func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
-	f := newSubmitFlags("submit", nil)
+	var lf liveFlags
+	f := newSubmitFlags("submit", func(fs *pflag.FlagSet) { lf.add(fs, false) })
 	f.fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: spindle submit [flags] APP [ARGS...]\n\nRuns APP as the driver and --num-executors executors on YARN (or locally with --master local[N]).\nFlags follow spark-submit's; every flag also has a --conf spindle.* key.")
 		f.fs.PrintDefaults()
@@ -43,14 +45,44 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 		printStaged(env, opts, app)
 		env.log.Infof("submitted %s to queue %s in %s (%s mode)", app.ID, opts.Queue, time.Since(start).Round(time.Millisecond), opts.DeployMode)
 	}
+	cluster := !client.IsLocalMaster(opts.Master) && opts.DeployMode == "cluster"
+	if lf.json {
+		return submitJSON(ctx, env, conf, opts, cfg, lf, cluster)
+	}
+	stopStatus := wireText(env, &cfg, opts, lf.quiet, cluster)
 	out, err := client.Run(ctx, conf, opts, cfg)
+	stopStatus()
 	if err != nil {
 		return err
 	}
 	if out.Submitted {
 		fmt.Fprintln(env.stdout, out.ID)
 	}
-	return exitWith(env, out)
+	err = exitWith(env, out)
+	printFailure(env, out, cluster)
+	return err
+}
+
+// submitJSON is submit --json: every event a JSON line on stdout.
+func submitJSON(ctx context.Context, env *cliEnv, conf *hadoopconf.Conf, opts *client.Options, cfg client.RunConfig, lf liveFlags, cluster bool) error {
+	j := wireJSON(env, &cfg, env.stdout, lf.jsonOutput && cluster)
+	if !cluster {
+		cfg.Stdout = env.stderr // a driver running here keeps stdout free for the events
+	}
+	cfg.OnSubmitted = func(app *client.Application) {
+		j.emit(jsonEvent{Type: "submitted", App: app.ID.String(), Queue: opts.Queue, Message: opts.DeployMode + " mode"})
+	}
+	out, err := client.Run(ctx, conf, opts, cfg)
+	if err != nil {
+		return err
+	}
+	if !out.Submitted {
+		j.emit(finishedEvent(out))
+	}
+	if code := out.ExitCode(); code != 0 {
+		return exitError{code: code}
+	}
+	return nil
 }
 
 // resolveSubmit merges the properties file, --conf and the flags into Options, and
