@@ -41,14 +41,14 @@ type watcher struct {
 	requests atomic.Int64
 
 	mu        sync.Mutex
-	outClosed bool              // the current attempt's output was read to its end
-	offsets   map[string]int64  // next byte of each stream's log file read
-	tail      lineTail          // the last lines of the driver's stderr
-	amCont    string            // the current attempt's AM container
-	driverEnd *int              // the driver's exit code, from its event
-	evClosed  bool              // the current attempt's finishing event was seen
-	done      chan struct{}     // closed when the current attempt's loops ended
-	attempts  map[string]bool   // the AM addresses seen
+	outClosed bool             // the current attempt's output was read to its end
+	offsets   map[string]int64 // next byte of each stream's log file read
+	tail      lineTail         // the last lines of the driver's stderr
+	amCont    string           // the current attempt's AM container
+	driverEnd *int             // the driver's exit code, from its event
+	evClosed  bool             // the current attempt's finishing event was seen
+	done      chan struct{}    // closed when the current attempt's loops ended
+	attempts  map[string]bool  // the AM addresses seen
 }
 
 func newWatcher(cfg RunConfig, app *Application, output bool) *watcher {
