@@ -68,8 +68,9 @@ func (a *attempt) end(r result, trackingURL string) error {
 	if a.driverLogURL != "" {
 		final = a.driverLogURL
 	}
+	target := a.pool.Target()
 	err := a.shutdown(r, a.sched, final)
-	if werr := a.writeSummary(r); werr != nil {
+	if werr := a.writeSummary(r, target); werr != nil {
 		a.log.WithError(werr).Warn("could not write the application summary")
 	}
 	if a.output != nil {

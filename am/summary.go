@@ -19,10 +19,17 @@ func finalStatusName(s yarnpb.FinalApplicationStatusProto) string {
 }
 
 // summary is how the application ended, for container.SummaryFileName.
-func (m *master) summary(r result) container.Summary {
+// target is the executor target before the shutdown set it to 0.
+func (m *master) summary(r result, target int) container.Summary {
 	s := container.Summary{App: m.App(), FinalStatus: finalStatusName(r.status), Diagnostics: r.diagnostics,
 		StartedAt: m.startedAt, FinishedAt: time.Now(), Hosts: map[string]int{}, Executors: m.pool.Infos()}
-	s.App.State = "finished"
+	s.App.State, s.App.TargetExecutors, s.App.Running, s.App.Pending = "finished", target, 0, 0
+	for i, e := range s.Executors {
+		if e.State == stateStarting || e.State == stateRunning {
+			s.Executors[i].State, s.Executors[i].FinishedAt = stateKilled, s.FinishedAt
+			s.Executors[i].Diagnostics = "stopped by the ApplicationMaster when the application ended"
+		}
+	}
 	if m.events != nil {
 		s.Events = m.events.all()
 	}
@@ -43,11 +50,11 @@ func (m *master) summary(r result) container.Summary {
 // writeSummary writes the summary into the first of the container's log
 // directories (LOG_DIRS), where the NodeManager serves it and log
 // aggregation keeps it after the application.
-func (a *attempt) writeSummary(r result) error {
+func (a *attempt) writeSummary(r result, target int) error {
 	if len(a.logDirs) == 0 {
 		return errors.New("LOG_DIRS is not set: no container log directory to write the summary into")
 	}
-	b, err := json.MarshalIndent(a.summary(r), "", "  ")
+	b, err := json.MarshalIndent(a.summary(r, target), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode the summary: %w", err)
 	}

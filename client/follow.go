@@ -30,6 +30,7 @@ type Report struct {
 	Progress    float32   `json:"progress"`
 	StartTime   time.Time `json:"startTime,omitzero"`
 	FinishTime  time.Time `json:"finishTime,omitzero"`
+	Tags        []string  `json:"tags,omitempty"`
 }
 
 // Terminal reports whether the application has ended.
@@ -45,7 +46,7 @@ func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
 		Queue: p.GetQueue(), Type: p.GetApplicationType(), State: p.GetYarnApplicationState().String(),
 		FinalStatus: strings.TrimPrefix(p.GetFinalApplicationStatus().String(), "APP_"),
 		Diagnostics: strings.TrimSpace(p.GetDiagnostics()), TrackingURL: p.GetTrackingUrl(),
-		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress()}
+		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress(), Tags: p.GetApplicationTags()}
 	// The RM reports "N/A" for what it does not know yet, and an unset diagnostics
 	// field reads as its proto default "N/A": show neither.
 	if r.AMHost == "N/A" {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/container"
 )
 
 // appCommand parses the flags and the single APPID argument of status, kill and
@@ -39,20 +41,48 @@ func appCommand(env *cliEnv, fs *pflag.FlagSet, usage string, args []string, che
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("status", pflag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	id, cl, err := appCommand(env, fs, "Usage: spindle status [--json] APPID\n\nShows an application's state, final status, diagnostics and tracking URL.", args, nil)
+	owner := fs.String("app-owner", "", "the application's user, to find the summary of an application the ResourceManager has forgotten (default: you)")
+	id, cl, err := appCommand(env, fs, `Usage: spindle status [--json] [--app-owner USER] APPID
+
+Shows an application's state, final status, diagnostics and tracking URL and,
+once it has ended, the summary its ApplicationMaster left in its logs
+(executors, hosts, exit statuses, failures, timings, events), also after the
+ResourceManager has forgotten the application.`, args, nil)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
 	r, err := cl.Report(ctx, id)
-	if err != nil {
+	if err != nil && !client.IsNotFound(err) {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env, r)
+	var sum *container.Summary
+	if r == nil || r.Terminal() {
+		var serr error
+		sum, serr = cl.Summary(ctx, id, *owner)
+		switch {
+		case r == nil && serr != nil:
+			return fmt.Errorf("%w; no summary either: %v", err, serr)
+		case serr != nil && (r.Type == client.ApplicationType || !errors.Is(serr, client.ErrNoSummary)):
+			env.log.Warnf("no summary of %s: %v", id, serr)
+		}
 	}
-	printStatus(env, r)
+	if *asJSON {
+		return printJSON(env, statusJSON{Report: r, Summary: sum})
+	}
+	if r != nil {
+		printStatus(env, r)
+	}
+	if sum != nil {
+		printSummary(env, sum, r == nil)
+	}
 	return nil
+}
+
+// statusJSON is what status --json prints.
+type statusJSON struct {
+	*client.Report
+	Summary *container.Summary `json:"summary,omitempty"`
 }
 
 func printStatus(env *cliEnv, r *client.Report) {
