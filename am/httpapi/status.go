@@ -19,7 +19,7 @@ const statusPageHTML = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="refresh" content="10">
+<meta http-equiv="refresh" content="5">
 <title>Spindle: {{.App.Name}} ({{.App.ID}})</title>
 <style>
 body { font-family: sans-serif; margin: 1.5em; }
@@ -35,8 +35,29 @@ pre { margin: 0; white-space: pre-wrap; }
 <table>
 <tr><th>Application</th><td>{{.App.ID}}</td></tr>
 <tr><th>Mode</th><td>{{.App.Mode}}</td></tr>
-<tr><th>State</th><td>{{.App.State}}</td></tr>
-<tr><th>Target executors</th><td>{{.App.TargetExecutors}}</td></tr>
+<tr><th>State</th><td id="state">{{.App.State}}</td></tr>
+{{- with .App.User}}
+<tr><th>User</th><td>{{.}}</td></tr>
+{{- end}}
+{{- with .App.Queue}}
+<tr><th>Queue</th><td>{{.}}</td></tr>
+{{- end}}
+{{- if not .App.StartedAt.IsZero}}
+<tr><th>Elapsed</th><td>{{.Elapsed}} (since {{when .App.StartedAt}})</td></tr>
+{{- end}}
+{{- if .App.Attempt}}
+<tr><th>Attempt</th><td>{{.App.Attempt}} of {{.App.MaxAttempts}}</td></tr>
+{{- end}}
+<tr><th>Executors</th><td>{{.App.Running}} running, {{.App.Pending}} pending of {{.App.TargetExecutors}} wanted</td></tr>
+{{- if .App.ExecutorMemoryMB}}
+<tr><th>Resources</th><td>{{.App.ExecutorMemoryMB}} MB, {{.App.ExecutorCores}} vcores per executor</td></tr>
+{{- end}}
+{{- if .App.FailureBudget}}
+<tr><th>Failure budget</th><td{{if .App.Failed}} class="failed"{{end}}>{{.App.Failed}} of {{.App.FailureBudget}} executor failures used</td></tr>
+{{- end}}
+{{- with .App.DriverLogURL}}
+<tr><th>Driver log</th><td><a id="driver-log" href="{{.}}">stdout, stderr and the AM's log</a></td></tr>
+{{- end}}
 {{- if .App.Diagnostics}}
 <tr><th>Diagnostics</th><td><pre>{{.App.Diagnostics}}</pre></td></tr>
 {{- end}}
@@ -44,7 +65,7 @@ pre { margin: 0; white-space: pre-wrap; }
 </table>
 <h2>Executors</h2>
 {{- if .Executors}}
-<table>
+<table id="executors">
 <tr><th>ID</th><th>State</th><th>Host</th><th>Container</th><th>Exit status</th><th>Started</th><th>Finished</th><th>Logs</th><th>Diagnostics</th></tr>
 {{- range .Executors}}
 <tr{{if eq .State "failed"}} class="failed"{{end}}>
@@ -59,7 +80,18 @@ pre { margin: 0; white-space: pre-wrap; }
 {{- else}}
 <p>No executors yet.</p>
 {{- end}}
-<p>As of {{when .Now}}; this page refreshes every 10 seconds.</p>
+<h2>Events</h2>
+{{- if .Events}}
+<table id="events">
+<tr><th>#</th><th>Time</th><th>Event</th><th>What happened</th></tr>
+{{- range .Events}}
+<tr{{if eq .Type "executor-failed"}} class="failed"{{end}}><td>{{.Seq}}</td><td>{{when .Time}}</td><td>{{.Type}}</td><td>{{.Message}}</td></tr>
+{{- end}}
+</table>
+{{- else}}
+<p>No events yet.</p>
+{{- end}}
+<p>As of {{when .Now}}; this page refreshes every 5 seconds.</p>
 </body>
 </html>
 `
@@ -71,7 +103,12 @@ type statusPage struct {
 	Keys      int
 	Bytes     int64
 	Now       time.Time
+	Elapsed   time.Duration
+	Events    []container.Event // newest first, at most maxPageEvents
 }
+
+// maxPageEvents is how many of the latest events the status page shows.
+const maxPageEvents = 200
 
 // parseStatusPage parses the status page template.
 func parseStatusPage() (*template.Template, error) {
@@ -94,6 +131,18 @@ func (s *Server) serveStatusPage(w http.ResponseWriter, r *http.Request) {
 		Now:       time.Now(),
 	}
 	data.Keys, data.Bytes = s.kv.counts()
+	if !data.App.StartedAt.IsZero() {
+		data.Elapsed = data.Now.Sub(data.App.StartedAt).Round(time.Second)
+	}
+	if lv, ok := s.backend.(Live); ok {
+		page, _ := lv.Events(0)
+		evs := page.Events
+		if len(evs) > maxPageEvents {
+			evs = evs[len(evs)-maxPageEvents:]
+		}
+		data.Events = slices.Clone(evs)
+		slices.Reverse(data.Events)
+	}
 	slices.SortStableFunc(data.Executors, func(a, b container.ExecutorInfo) int {
 		return compareExecutorIDs(a.ID, b.ID)
 	})
