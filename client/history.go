@@ -85,7 +85,9 @@ type ListFilter struct {
 }
 
 // unfinishedStates are the states List shows without a --state.
-func unfinishedStates() []string { return []string{"NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING"} }
+func unfinishedStates() []string {
+	return []string{"NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING"}
+}
 
 // List lists the applications the ResourceManager knows that f selects,
 // oldest first.

@@ -39,6 +39,8 @@ type watcher struct {
 
 	addr     chan string // the AM's API address of each attempt
 	requests atomic.Int64
+	pause    time.Duration // after a page of output (outputPause)
+	retryIn  time.Duration // before retrying a failed request (liveRetry)
 
 	mu        sync.Mutex
 	outClosed bool             // the current attempt's output was read to its end
@@ -53,7 +55,7 @@ type watcher struct {
 
 func newWatcher(cfg RunConfig, app *Application, output bool) *watcher {
 	return &watcher{cfg: cfg, appID: app.ID.String(), secret: app.Secret, output: output,
-		addr: make(chan string, 4), offsets: map[string]int64{}, tail: lineTail{max: tailLines},
+		addr: make(chan string, 4), pause: outputPause, retryIn: liveRetry, offsets: map[string]int64{}, tail: lineTail{max: tailLines},
 		done: make(chan struct{}), attempts: map[string]bool{}}
 }
 
@@ -197,7 +199,7 @@ func (w *watcher) driverOutput(ctx context.Context, sdk *container.Client) {
 			return
 		}
 		if len(page.Chunks) > 0 {
-			sleepCtx(ctx, outputPause)
+			sleepCtx(ctx, w.pause)
 		}
 	}
 }
@@ -249,7 +251,7 @@ func (w *watcher) retry(ctx context.Context, err error) bool {
 		return false
 	}
 	w.cfg.Log.WithError(err).Debug("following the ApplicationMaster: retrying")
-	sleepCtx(ctx, liveRetry)
+	sleepCtx(ctx, w.retryIn)
 	return ctx.Err() == nil
 }
 
