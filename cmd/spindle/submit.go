@@ -58,6 +58,9 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	if out.Submitted {
 		fmt.Fprintln(env.stdout, out.ID)
 	}
+	if out.Live != nil && out.Report != nil {
+		env.log.Debugf("followed the ApplicationMaster with %d requests in %s", out.Live.Requests, out.Report.FinishTime.Sub(out.Report.StartTime).Round(time.Millisecond))
+	}
 	err = exitWith(env, out)
 	printFailure(env, out, cluster)
 	return err
