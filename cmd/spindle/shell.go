@@ -29,7 +29,9 @@ const shellAppName = "spindle-shell"
 // as interrupted (the application ends FAILED, exit code 130).
 func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 	var console shell.Console
+	var lf liveFlags
 	f := newSubmitFlags("shell", func(fs *pflag.FlagSet) {
+		lf.add(fs, true)
 		fs.DurationVar(&console.Config.CommandTimeout, "command-timeout", 30*time.Minute, "stop a command that runs longer than this on an executor (0: no limit)")
 		fs.DurationVar(&console.Config.ReadyTimeout, "ready-timeout", shell.DefaultReadyTimeout, "how long to wait for the executors at the start and after :scale")
 	})
@@ -66,11 +68,31 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 	if client.IsLocalMaster(opts.Master) {
 		env.log.Infof("running locally (--master %s): executors as processes on this machine", opts.Master)
 	}
+	var j *jsonLines
+	if lf.json {
+		j = wireJSON(env, &cfg, env.stderr, false)
+		cfg.Stdout = env.stdout
+		submitted := cfg.OnSubmitted
+		cfg.OnSubmitted = func(app *client.Application) {
+			j.emit(jsonEvent{Type: "submitted", App: app.ID.String(), Queue: opts.Queue, Message: "shell session"})
+			submitted(app)
+		}
+	} else {
+		wireText(env, &cfg, opts, false, false)
+	}
 	out, err := client.Run(sctx, conf, opts, cfg)
 	if err != nil {
 		return err
 	}
-	return shellExit(env, out, session)
+	err = shellExit(env, out, session)
+	if j != nil {
+		e := finishedEvent(out)
+		if ee := (exitError{}); errors.As(err, &ee) {
+			e.ExitCode = &ee.code
+		}
+		j.emit(e)
+	}
+	return err
 }
 
 // resolveShell parses the shell's flags into Options for a client-mode session.
