@@ -104,6 +104,9 @@ func newAttempt(opts Options) (*attempt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the shipped Hadoop configuration: %w", err)
 	}
+	for k, v := range app.Recovery.HadoopConf {
+		conf.Set(k, v)
+	}
 	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv)}
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
@@ -136,15 +139,20 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	if v := getenv(EnvSchedulerAddress); v != "" {
 		a.addrs = splitComma(v)
 	}
+	policy, err := yarn.RetryPolicyFromConf(conf)
+	if err != nil {
+		return fmt.Errorf("the ResourceManager retry settings: %w", err)
+	}
 	a.ipc = ipc.NewClient(ipc.Config{User: a.spec.User, Protection: conf.Get("hadoop.rpc.protection")})
 	nmTokens := &yarn.NMTokenCache{}
 	a.sched, err = yarn.NewScheduler(a.ipc, a.addrs, &ipc.Token{Identifier: amrm.Identifier, Password: amrm.Password,
-		Kind: amrm.Kind, Service: amrm.Service}, nmTokens)
+		Kind: amrm.Kind, Service: amrm.Service}, nmTokens, yarn.WithRetryPolicy(policy), yarn.WithObserver(a.rmObserver))
 	if err != nil {
 		a.ipc.Close()
 		return err
 	}
 	a.loop = newAllocator(a.sched, yarnNMs{yarn.NewNodeManagers(a.ipc, nmTokens)}, a.pool, a.log)
+	a.configureRecovery(conf)
 	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
 	a.loop.launchContext = a.executorLaunchContext
 	a.alloc = a.loop

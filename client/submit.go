@@ -274,6 +274,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
 		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
+	a.Recovery = o.Recovery.spec(o.Hadoop)
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
 	}
@@ -328,6 +329,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if o.NodeLabel != "" {
 		asc.NodeLabelExpression = proto.String(o.NodeLabel)
 	}
+	o.Recovery.apply(asc, o.MaxAppAttempts)
 	return asc, nil
 }
 
