@@ -67,6 +67,8 @@ type attempt struct {
 	sched *yarn.Scheduler
 	loop  *allocator // the allocate loop (master.alloc)
 	addrs []string   // the scheduler's
+	conf  *hadoopconf.Conf
+	state *stateStore // the staging directory's state files; nil when nothing was staged
 }
 
 // newAttempt reads who and where the AM is (the spec, the container's
@@ -107,7 +109,7 @@ func newAttempt(opts Options) (*attempt, error) {
 	for k, v := range app.Recovery.HadoopConf {
 		conf.Set(k, v)
 	}
-	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv)}
+	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv), conf: conf}
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
 		cleanup: stagingCleanup(conf, app)}
@@ -179,12 +181,18 @@ func (a *attempt) run(ctx context.Context) error {
 			a.finish(failed(err.Error()))
 		}
 	}()
+	persisted := make(chan struct{})
+	go func() {
+		defer close(persisted)
+		a.persist(loopCtx)
+	}()
 	stopDriver := a.superviseDriver(loopCtx)
 	select {
 	case r := <-a.done:
 		stopDriver()
 		stopLoop()
 		a.loop.launches.Wait()
+		<-persisted // no state write may race the staging directory's deletion
 		return a.shutdown(r, a.sched, trackingURL)
 	case <-ctx.Done(): // YARN is stopping us (the application was killed): no unregistering
 		a.log.Warn("the ApplicationMaster was asked to stop")
@@ -203,6 +211,7 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	if a.amURL, err = a.serveAPI(apiCtx, wg); err != nil {
 		return "", err
 	}
+	a.restoreState(ctx)
 	u, err := url.Parse(a.amURL)
 	if err != nil {
 		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
@@ -220,6 +229,8 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	}
 	a.log.Infof("registered attempt %s; API at %s; max container %d MB / %d vcores", a.id, a.amURL,
 		reg.GetMaximumCapability().GetMemory(), reg.GetMaximumCapability().GetVirtualCores())
+	a.adoptContainers(reg)
+	a.publishAddress(ctx)
 	a.setState("running")
 	return trackingURL, nil
 }
@@ -236,7 +247,7 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 		go a.watchExecutorsOnly(ctx)
 	default:
 		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
-		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, Stdout: os.Stdout, Stderr: os.Stderr,
+		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, DieWithParent: true, Stdout: os.Stdout, Stderr: os.Stderr,
 			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
 		if err != nil {
 			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
