@@ -126,7 +126,7 @@ func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.Appli
 	if err := c.checkQueue(ctx, opts.Queue); err != nil {
 		return yarn.ApplicationID{}, err
 	}
-	nctx, cancel := withRPCTimeout(ctx)
+	nctx, cancel := c.withRPCTimeout(ctx)
 	id, maxCap, err := c.rm.NewApplication(nctx)
 	cancel()
 	if err != nil {
@@ -196,7 +196,7 @@ func (c *Cluster) undoSubmit(log logrus.FieldLogger, fsys staging.FS, dir string
 
 // checkQueue fails unless name is a leaf queue in state RUNNING.
 func (c *Cluster) checkQueue(ctx context.Context, name string) error {
-	qctx, cancel := withRPCTimeout(ctx)
+	qctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	queues, err := c.Queues(qctx)
 	if err != nil {
