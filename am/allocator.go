@@ -63,7 +63,7 @@ type allocator struct {
 func newAllocator(s scheduler, n nodeManagers, p *pool, log *logrus.Entry) *allocator {
 	return &allocator{sched: s, nms: n, pool: p, log: log,
 		wake: make(chan struct{}, 1), containers: map[string]*yarnpb.ContainerProto{}, released: map[string]yarn.ContainerID{},
-		exclude: newExclusions(nil, 0, defaultExcludeTimeout, false),
+		exclude:  newExclusions(nil, 0, defaultExcludeTimeout, false),
 		progress: func() float32 { return 0.1 }}
 }
 

@@ -68,7 +68,9 @@ func TestAllocatorGivesUpOnlyWhenThePolicyDoes(t *testing.T) {
 // restart) is lost, not failed.
 func TestAllocatorNMUnreachableIsNotAFailure(t *testing.T) {
 	a, s, n := newTestAllocator(1, 5)
-	n.startErr = func(string) error { return &ipc.ConnectError{Addr: "node1:45454", Op: "dial", Err: errors.New("refused")} }
+	n.startErr = func(string) error {
+		return &ipc.ConnectError{Addr: "node1:45454", Op: "dial", Err: errors.New("refused")}
+	}
 	beat(t, a)
 	s.queue(response([]*yarnpb.ContainerProto{allocatedContainer(2)}))
 	beat(t, a)

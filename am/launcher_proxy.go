@@ -19,7 +19,9 @@ import (
 // executor it ran (non-zero).
 type ExitCodeError struct{ Code int }
 
-func (e *ExitCodeError) Error() string { return fmt.Sprintf("the executor exited with code %d", e.Code) }
+func (e *ExitCodeError) Error() string {
+	return fmt.Sprintf("the executor exited with code %d", e.Code)
+}
 
 // runProxied runs the executor command at path as a child whose
 // SPINDLE_AM_URL is a local proxy to the AM (internal/amproxy). The proxy

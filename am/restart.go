@@ -18,7 +18,9 @@ func (a *attempt) openState(ctx context.Context) *stateStore {
 	if a.state != nil || a.spec.StagingDir == "" {
 		return a.state
 	}
-	open := func(ctx context.Context, u *url.URL) (staging.FS, error) { return staging.Open(ctx, a.conf, u, a.spec.User) }
+	open := func(ctx context.Context, u *url.URL) (staging.FS, error) {
+		return staging.Open(ctx, a.conf, u, a.spec.User)
+	}
 	octx, cancel := context.WithTimeout(ctx, stateOpTimeout)
 	defer cancel()
 	st, err := openStateStore(octx, open, a.spec.StagingDir)
