@@ -9,7 +9,8 @@ package main
 // taken from YTC_SCRIPTS (default ../shared/yarn-testcluster beside the
 // repository). The HA cases need the RM-HA profile started and its
 // environment (source <(profiles/ha/env.sh)) and SPINDLE_TEST_HA=1; the other
-// cases skip then, and vice versa.
+// cases skip then, and vice versa; SPINDLE_TEST_NM_LOG_DIR names its
+// NodeManager's log directory (default: the test cluster's data/nm-logs).
 //
 // Each case submits one application in cluster mode and one in client mode at
 // once (the faulty program of testdata/e2e), injects the fault once both are
@@ -188,7 +189,11 @@ func (a *faultApp) driverOutput(t *testing.T) string {
 // containerLogs concatenates a file of the application's containers whose
 // ids match the glob pattern (every attempt and epoch).
 func containerLogs(id, pattern, file string) string {
-	matches, _ := filepath.Glob(filepath.Join(e2eNMLogDir, id, "container_"+pattern, file))
+	dir := e2eNMLogDir
+	if d := os.Getenv("SPINDLE_TEST_NM_LOG_DIR"); d != "" { // the RM-HA profile keeps its own
+		dir = d
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, id, "container_"+pattern, file))
 	var b strings.Builder
 	for _, m := range matches {
 		if data, err := os.ReadFile(m); err == nil {
