@@ -247,10 +247,10 @@ func (a *allocator) completed(st *yarnpb.ContainerStatusProto) {
 	}
 	switch out {
 	case outcomeFailed:
-		a.log.Warnf("executor %d (%s on %s) %s", e.id, cid, e.host, why)
+		a.log.Warnf("executor %d (%s on %s) %s", e.id, cid, e.node, why)
 		a.nodeFailed(e)
 	default:
-		a.log.Infof("executor %d (%s on %s) %s", e.id, cid, e.host, why)
+		a.log.Infof("executor %d (%s on %s) %s", e.id, cid, e.node, why)
 	}
 	a.Wake()
 }

@@ -77,10 +77,18 @@ func ytcScripts() string {
 // script runs one of the test cluster's scripts (path relative to ytcScripts).
 func script(t *testing.T, name string, args ...string) {
 	t.Helper()
+	scriptEnv(t, nil, name, args...)
+}
+
+// scriptEnv runs a script with extra environment variables.
+func scriptEnv(t *testing.T, env []string, name string, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, filepath.Join(ytcScripts(), name), args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, filepath.Join(ytcScripts(), name), args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	t.Logf("%s %s (%s): %s", name, strings.Join(args, " "), time.Since(start).Round(time.Second), strings.TrimSpace(string(out)))
 	if err != nil {
 		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
@@ -189,11 +197,17 @@ func (a *faultApp) driverOutput(t *testing.T) string {
 // containerLogs concatenates a file of the application's containers whose
 // ids match the glob pattern (every attempt and epoch).
 func containerLogs(id, pattern, file string) string {
-	dir := e2eNMLogDir
+	dirs := []string{e2eNMLogDir}
 	if d := os.Getenv("SPINDLE_TEST_NM_LOG_DIR"); d != "" { // the RM-HA profile keeps its own
-		dir = d
+		dirs = []string{d}
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, id, "container_"+pattern, file))
+	// the NodeManagers of add-nm.sh keep theirs in data/nmK/nm-logs
+	extra, _ := filepath.Glob(filepath.Join(filepath.Dir(e2eNMLogDir), "nm[1-9]", "nm-logs"))
+	var matches []string
+	for _, d := range append(dirs, extra...) {
+		m, _ := filepath.Glob(filepath.Join(d, id, "container_"+pattern, file))
+		matches = append(matches, m...)
+	}
 	var b strings.Builder
 	for _, m := range matches {
 		if data, err := os.ReadFile(m); err == nil {
@@ -311,14 +325,24 @@ func TestFaultFailingNodeExcluded(t *testing.T) {
 		}
 		port = strconv.Itoa(base + 45) // the first NodeManager
 	}
+	failedThere := 0
 	runFaultCase(t, faultCase{duration: "20s", env: map[string]string{"FAULTY_FAIL_PORT": port},
-		conf: []string{"spindle.executor.failuresValidityInterval=10m"},
+		conf: []string{"spindle.executor.failuresValidityInterval=10m", "spindle.excludeOnFailure.application.maxFailedExecutorsPerNode=1"},
 		check: func(t *testing.T, a *faultApp) {
 			logs := containerLogs(a.app.str, "*_000001", "stderr")
-			if !strings.Contains(logs, "excluding node") {
-				t.Errorf("%s mode: no node was excluded:\n%s", a.mode, lastLines(logs, 20))
+			failed := regexp.MustCompile(`on localhost:` + port + `\) exited with code 1`).FindAllString(logs, -1)
+			if len(failed) == 0 { // the scheduler placed no executor there
+				t.Logf("%s mode: no executor ran on the failing node", a.mode)
+				return
+			}
+			failedThere++
+			if !strings.Contains(logs, "excluding node localhost:"+port) || len(failed) > 2 {
+				t.Errorf("%s mode: %d executors failed on localhost:%s; want it excluded after the first:\n%s", a.mode, len(failed), port, lastLines(logs, 20))
 			}
 		}})
+	if failedThere == 0 {
+		t.Errorf("no executor of either application ran on the failing node localhost:%s: nothing was tested", port)
+	}
 }
 
 func TestFaultEveryNodeExcluded(t *testing.T) {
@@ -349,7 +373,7 @@ func TestFaultHAKillActive(t *testing.T) {
 	needFaults(t, true)
 	runFaultCase(t, faultCase{duration: "60s", keep: true, inject: func(t *testing.T, _ []*faultApp) {
 		script(t, "profiles/ha/kill-active.sh")
-		t.Cleanup(func() { script(t, "profiles/ha/start.sh") }) // the killed RM back as standby
+		t.Cleanup(func() { restartHA(t) })
 	}})
 }
 
@@ -360,4 +384,18 @@ func TestFaultHAFailoverBackAndForth(t *testing.T) {
 		time.Sleep(15 * time.Second)
 		script(t, "profiles/ha/failover.sh")
 	}})
+}
+
+// restartHA brings a killed RM of the HA profile back as standby, with the
+// profile's own install and port base (from its env.sh's exports), so that
+// start.sh sees unchanged settings and restarts nothing else.
+func restartHA(t *testing.T) {
+	t.Helper()
+	_, port, _ := strings.Cut(os.Getenv("SPINDLE_HA_RM1_WEB"), ":")
+	web, err := strconv.Atoi(port)
+	if err != nil {
+		t.Errorf("SPINDLE_HA_RM1_WEB=%q: source profiles/ha/env.sh", os.Getenv("SPINDLE_HA_RM1_WEB"))
+		return
+	}
+	scriptEnv(t, []string{"YTC_PORT_BASE=" + strconv.Itoa(web-88)}, "profiles/ha/start.sh", os.Getenv("HADOOP_HOME"))
 }
