@@ -371,9 +371,21 @@ func TestFaultEveryNodeExcluded(t *testing.T) {
 
 func TestFaultHAKillActive(t *testing.T) {
 	needFaults(t, true)
-	runFaultCase(t, faultCase{duration: "60s", keep: true, inject: func(t *testing.T, _ []*faultApp) {
+	runFaultCase(t, faultCase{duration: "60s", keep: true, inject: func(t *testing.T, apps []*faultApp) {
 		script(t, "profiles/ha/kill-active.sh")
 		t.Cleanup(func() { restartHA(t) })
+		// The commands fail over to the RM that is active now.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		for _, args := range [][]string{{"status", apps[0].app.str}, {"cluster"}, {"logs", apps[0].app.str, "--file", "stdout"}} {
+			p := runSpindle(t, ctx, nil, args...)
+			if p.code != 0 {
+				t.Errorf("spindle %s after kill-active: exit %d\n%s", strings.Join(args, " "), p.code, p.stderr())
+			}
+			if args[0] == "status" && !strings.Contains(p.stdout(), apps[0].app.str) {
+				t.Errorf("spindle status after kill-active printed:\n%s", p.stdout())
+			}
+		}
 	}})
 }
 
