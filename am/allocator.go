@@ -20,10 +20,13 @@ import (
 const (
 	heartbeatFast = 200 * time.Millisecond
 	heartbeatIdle = time.Second
-	// maxAllocateFailures in a row end the AM: the RM is gone for good.
-	maxAllocateFailures = 20
-	launchTimeout       = 2 * time.Minute
-	executorPriority    = 1
+	// maxAllocateErrors in a row end the AM. They are errors the RM's retry
+	// policy does not retry (an unreachable RM is retried inside each call for
+	// up to yarn.resourcemanager.connect.max-wait.ms; when that runs out the
+	// AM ends at once).
+	maxAllocateErrors = 3
+	launchTimeout     = 2 * time.Minute
+	executorPriority  = 1
 )
 
 // errRMShutdown is returned when the RM tells the AM to shut down.
@@ -49,6 +52,9 @@ type allocator struct {
 	mu         sync.Mutex
 	requests   requests // what the RM believes the AM asks for
 	releases   []yarn.ContainerID
+	released   map[string]yarn.ContainerID // released, not yet reported completed: re-sent after a re-registration
+	exclude    *exclusions
+	nodes      int                               // the cluster's NodeManagers, as the last allocate said
 	containers map[string]*yarnpb.ContainerProto // live containers by id
 	launching  atomic.Int32
 	launches   sync.WaitGroup
@@ -56,7 +62,8 @@ type allocator struct {
 
 func newAllocator(s scheduler, n nodeManagers, p *pool, log *logrus.Entry) *allocator {
 	return &allocator{sched: s, nms: n, pool: p, log: log,
-		wake: make(chan struct{}, 1), containers: map[string]*yarnpb.ContainerProto{},
+		wake: make(chan struct{}, 1), containers: map[string]*yarnpb.ContainerProto{}, released: map[string]yarn.ContainerID{},
+		exclude:  newExclusions(nil, 0, defaultExcludeTimeout, false),
 		progress: func() float32 { return 0.1 }}
 }
 
@@ -78,16 +85,18 @@ func (a *allocator) run(ctx context.Context) error {
 			return nil
 		case errors.Is(err, errRMShutdown):
 			return err
+		case isGaveUp(err):
+			return fmt.Errorf("no ResourceManager could be reached for as long as the retry policy allows (yarn.resourcemanager.connect.max-wait.ms): %w", err)
 		case err != nil:
 			failures++
 			a.log.WithError(err).Warnf("allocate failed (%d in a row)", failures)
-			if failures >= maxAllocateFailures {
+			if failures >= maxAllocateErrors {
 				return fmt.Errorf("allocate failed %d times in a row: %w", failures, err)
 			}
 		default:
 			failures = 0
 		}
-		if err := a.pool.BudgetExceeded(); err != nil {
+		if err := a.checkEnd(); err != nil {
 			return err
 		}
 		if a.pool.Wanted() > 0 || a.launching.Load() > 0 {
@@ -118,24 +127,29 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 	}
 	releases := a.releases
 	a.releases = nil
+	ex, exSent := a.exclude.update()
 	a.mu.Unlock()
 
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	res, err := a.sched.Allocate(cctx, asks, releases, a.progress())
-	cancel()
+	// No timeout of its own: the scheduler's retry policy bounds the call.
+	res, err := a.sched.AllocateExcluding(ctx, asks, releases, ex, a.progress())
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err != nil {
 		a.releases = append(releases, a.releases...)
 		return err
 	}
+	exSent()
 	if send {
 		a.requests.sent(total)
 	}
+	for _, id := range releases {
+		a.released[id.String()] = id
+	}
 	if res.Reregistered {
-		a.requests.forget()
+		a.reregistered(res)
 	}
 	resp := res.Response
+	a.nodes = int(resp.GetNumClusterNodes())
 	// Completions first: a slot they free can take a container allocated in the same response.
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		a.completed(st)
@@ -144,7 +158,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 		a.requests.allocated()
 		a.allocated(ctx, c)
 	}
-	if res.Shutdown || res.Resync {
+	if res.Shutdown {
 		return errRMShutdown
 	}
 	return nil
@@ -171,6 +185,12 @@ func (a *allocator) allocated(ctx context.Context, c *yarnpb.ContainerProto) {
 	cid := yarn.ContainerIDFromProto(c.GetId()).String()
 	node := fmt.Sprintf("%s:%d", c.GetNodeId().GetHost(), c.GetNodeId().GetPort())
 	logURL := fmt.Sprintf("http://%s/node/containerlogs/%s/%s", c.GetNodeHttpAddress(), cid, a.user)
+	if a.exclude.excluded(node, c.GetNodeId().GetHost()) {
+		a.log.Debugf("releasing container %s on excluded node %s", cid, node)
+		a.releases = append(a.releases, yarn.ContainerIDFromProto(c.GetId()))
+		a.requests.forget() // ask again for the one given back
+		return
+	}
 	e := a.pool.Assign(cid, node, c.GetNodeId().GetHost(), logURL)
 	if e == nil {
 		a.log.Debugf("releasing surplus container %s", cid)
@@ -199,8 +219,13 @@ func (a *allocator) launch(ctx context.Context, e *executor, c *yarnpb.Container
 	}()
 	if err != nil {
 		a.log.WithError(err).Warnf("executor %d: could not start container %s on %s", e.id, e.containerID, e.node)
-		a.pool.LaunchFailed(e.containerID, err)
 		a.mu.Lock()
+		if isNMUnreachable(err) {
+			a.pool.LaunchLost(e.containerID, err)
+		} else {
+			a.pool.LaunchFailed(e.containerID, err)
+			a.nodeFailed(e)
+		}
 		delete(a.containers, e.containerID)
 		a.releases = append(a.releases, yarn.ContainerIDFromProto(c.GetId()))
 		a.mu.Unlock()
@@ -215,15 +240,17 @@ func (a *allocator) launch(ctx context.Context, e *executor, c *yarnpb.Container
 func (a *allocator) completed(st *yarnpb.ContainerStatusProto) {
 	cid := yarn.ContainerIDFromProto(st.GetContainerId()).String()
 	delete(a.containers, cid)
+	delete(a.released, cid)
 	e, out, why := a.pool.Completed(cid, int(st.GetExitStatus()), st.GetDiagnostics())
 	if e == nil || why == "" {
 		return
 	}
 	switch out {
 	case outcomeFailed:
-		a.log.Warnf("executor %d (%s on %s) %s", e.id, cid, e.host, why)
+		a.log.Warnf("executor %d (%s on %s) %s", e.id, cid, e.node, why)
+		a.nodeFailed(e)
 	default:
-		a.log.Infof("executor %d (%s on %s) %s", e.id, cid, e.host, why)
+		a.log.Infof("executor %d (%s on %s) %s", e.id, cid, e.node, why)
 	}
 	a.Wake()
 }

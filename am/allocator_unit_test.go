@@ -19,6 +19,7 @@ import (
 type allocCall struct {
 	asks     []*yarnpb.ResourceRequestProto
 	releases []yarn.ContainerID
+	exclude  yarn.Exclusions
 }
 
 // fakeScheduler answers Allocate from a queue of prepared results (an empty
@@ -50,11 +51,11 @@ func (f *fakeScheduler) queueErr(err error) {
 	f.errs = append(f.errs, err)
 }
 
-func (f *fakeScheduler) Allocate(_ context.Context, asks []*yarnpb.ResourceRequestProto, releases []yarn.ContainerID, _ float32) (*yarn.AllocateResult, error) {
+func (f *fakeScheduler) AllocateExcluding(_ context.Context, asks []*yarnpb.ResourceRequestProto, releases []yarn.ContainerID, ex yarn.Exclusions, _ float32) (*yarn.AllocateResult, error) {
 	f.mu.Lock()
 	defer func() { f.called <- struct{}{} }()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, allocCall{asks: asks, releases: append([]yarn.ContainerID(nil), releases...)})
+	f.calls = append(f.calls, allocCall{asks: asks, releases: append([]yarn.ContainerID(nil), releases...), exclude: ex})
 	if len(f.results) == 0 {
 		return &yarn.AllocateResult{Response: &yarnpb.AllocateResponseProto{}}, nil
 	}
@@ -309,18 +310,13 @@ func TestAllocatorFailedAllocateKeepsReleasesAndAsk(t *testing.T) {
 }
 
 func TestAllocatorShutdown(t *testing.T) {
-	for _, r := range []*yarn.AllocateResult{
-		{Response: &yarnpb.AllocateResponseProto{}, Shutdown: true},
-		{Response: &yarnpb.AllocateResponseProto{}, Resync: true},
-	} {
-		a, s, _ := newTestAllocator(1, 5)
-		s.queue(r)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := a.run(ctx)
-		cancel()
-		if !errors.Is(err, errRMShutdown) {
-			t.Errorf("run = %v, want errRMShutdown", err)
-		}
+	a, s, _ := newTestAllocator(1, 5)
+	s.queue(&yarn.AllocateResult{Response: &yarnpb.AllocateResponseProto{}, Shutdown: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err := a.run(ctx)
+	cancel()
+	if !errors.Is(err, errRMShutdown) {
+		t.Errorf("run = %v, want errRMShutdown", err)
 	}
 }
 

@@ -47,6 +47,7 @@ type master struct {
 	host    string // where the HTTP API listens
 	amURL   string
 	alloc   launcher
+	api     *httpapi.Server // set by serveAPI
 	pool    *pool
 	tokens  []byte // credentials for executors: the executors' secret, no AMRM token
 	cleanup func(ctx context.Context) error
@@ -135,7 +136,12 @@ func orDefault(s, d string) string {
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
 	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
-	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role),
+	env := spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role)
+	if m.spec.StagingDir != "" { // the launcher follows the AM across attempts (see spec.EnvAMAddressFile)
+		env[spec.EnvAMAddressFile] = spec.AddressFileURI(m.spec.StagingDir)
+		env[spec.EnvHadoopUser] = m.spec.User
+	}
+	c := launch.Context{Resources: m.spec.Resources, Env: env,
 		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
 	return c.Proto()
 }
@@ -146,6 +152,7 @@ func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API: %w", err)
 	}
+	m.api = srv
 	ln, err := net.Listen("tcp", net.JoinHostPort(m.host, "0"))
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API on %s: %w", m.host, err)

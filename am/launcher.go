@@ -1,6 +1,7 @@
 package am
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,10 +15,14 @@ import (
 
 // LaunchExecutor is the executor launcher, what a YARN executor container
 // runs: `spindle executor -- CMD ARGS...` (spec.ExecutorCommand). It links the
-// node-local files, puts the executors' secret from the container's
-// credentials into SPINDLE_SECRET and replaces itself with CMD, so that
-// signals and the exit status are CMD's own. It returns only on failure.
-func LaunchExecutor(args []string) error {
+// node-local files and puts the executors' secret from the container's
+// credentials into SPINDLE_SECRET. When the container names the AM's address
+// file (spec.EnvAMAddressFile) it stays as CMD's parent and serves the AM API
+// to it through a local proxy that follows the AM across attempts
+// (runProxied; CMD's exit code comes back as an *ExitCodeError); otherwise it
+// replaces itself with CMD, so that signals and the exit status are CMD's
+// own, and returns only on failure.
+func LaunchExecutor(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
@@ -39,6 +44,9 @@ func LaunchExecutor(args []string) error {
 	path, err := exec.LookPath(args[0])
 	if err != nil {
 		return fmt.Errorf("executor command %q: %w", args[0], err)
+	}
+	if f := os.Getenv(spec.EnvAMAddressFile); f != "" && os.Getenv(container.EnvAMURL) != "" {
+		return runProxied(ctx, path, args, f)
 	}
 	if err := proc.Exec(path, args, os.Environ()); err != nil {
 		return fmt.Errorf("run executor command %q: %w", path, err)

@@ -46,6 +46,9 @@ type pool struct {
 	maxFailures int
 	memoryMB    int64
 	failures    int
+	failedAt    []time.Time   // when each counted failure happened
+	validity    time.Duration // failures older than this no longer count (0: all count)
+	now         func() time.Time
 	lastFailure string
 	nextID      int
 	byContainer map[string]*executor
@@ -57,7 +60,7 @@ type pool struct {
 
 func newPool(target, maxFailures int, memoryMB int64) *pool {
 	return &pool{target: target, maxFailures: maxFailures, memoryMB: memoryMB,
-		byContainer: map[string]*executor{}, changed: make(chan struct{})}
+		byContainer: map[string]*executor{}, changed: make(chan struct{}), now: time.Now}
 }
 
 // defaultFailureBudget is max(3, 2 x executors), the budget when the user sets none.
@@ -149,7 +152,7 @@ func (p *pool) Completed(containerID string, status int, diagnostics string) (*e
 		e.state = stateCompleted
 	case outcomeFailed:
 		e.state = stateFailed
-		p.failures++
+		p.countFailureLocked()
 		p.lastFailure = fmt.Sprintf("executor %d (%s on %s) %s", e.id, e.containerID, e.host, why)
 	case outcomeLost:
 		e.state = stateKilled
@@ -169,7 +172,7 @@ func (p *pool) LaunchFailed(containerID string, err error) {
 	}
 	e.state, e.finished = stateFailed, time.Now()
 	e.diagnostics = "could not be started: " + err.Error()
-	p.failures++
+	p.countFailureLocked()
 	p.lastFailure = fmt.Sprintf("executor %d (%s on %s) %s", e.id, e.containerID, e.host, e.diagnostics)
 	p.endedLocked(e, outcomeFailed)
 	p.notifyLocked()
@@ -179,9 +182,13 @@ func (p *pool) LaunchFailed(containerID string, err error) {
 func (p *pool) BudgetExceeded() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.failures > p.maxFailures {
-		return fmt.Errorf("%d executor failures exceeded the budget of %d (set %s to change it); the last: %s",
-			p.failures, p.maxFailures, "spindle.executor.maxFailures", p.lastFailure)
+	if n := p.recentFailuresLocked(); n > p.maxFailures {
+		within := ""
+		if p.validity > 0 {
+			within = fmt.Sprintf(" within %s (spindle.executor.failuresValidityInterval)", p.validity)
+		}
+		return fmt.Errorf("%d executor failures%s exceeded the budget of %d (set %s to change it); the last: %s",
+			n, within, p.maxFailures, "spindle.executor.maxFailures", p.lastFailure)
 	}
 	return nil
 }

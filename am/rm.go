@@ -11,7 +11,7 @@ import (
 // scheduler is the part of the ResourceManager's ApplicationMasterProtocol the AM
 // uses; *yarn.Scheduler implements it.
 type scheduler interface {
-	Allocate(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []yarn.ContainerID, progress float32) (*yarn.AllocateResult, error)
+	AllocateExcluding(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []yarn.ContainerID, ex yarn.Exclusions, progress float32) (*yarn.AllocateResult, error)
 	Finish(ctx context.Context, status yarnpb.FinalApplicationStatusProto, diagnostics, trackingURL string) error
 }
 

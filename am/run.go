@@ -68,6 +68,8 @@ type attempt struct {
 	sched *yarn.Scheduler
 	loop  *allocator // the allocate loop (master.alloc)
 	addrs []string   // the scheduler's
+	conf  *hadoopconf.Conf
+	state *stateStore // the staging directory's state files; nil when nothing was staged
 
 	logDirs    []string    // the container's log directories (LOG_DIRS), for the summary
 	stderrFile *fileWriter // the container's stderr: the AM's log and the driver's stderr
@@ -108,7 +110,10 @@ func newAttempt(opts Options) (*attempt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the shipped Hadoop configuration: %w", err)
 	}
-	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv)}
+	for k, v := range app.Recovery.HadoopConf {
+		conf.Set(k, v)
+	}
+	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv), conf: conf}
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
 		cleanup: stagingCleanup(conf, app), events: newEventLog()}
@@ -145,15 +150,20 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	if v := getenv(EnvSchedulerAddress); v != "" {
 		a.addrs = splitComma(v)
 	}
+	policy, err := yarn.RetryPolicyFromConf(conf)
+	if err != nil {
+		return fmt.Errorf("the ResourceManager retry settings: %w", err)
+	}
 	a.ipc = ipc.NewClient(ipc.Config{User: a.spec.User, Protection: conf.Get("hadoop.rpc.protection")})
 	nmTokens := &yarn.NMTokenCache{}
 	a.sched, err = yarn.NewScheduler(a.ipc, a.addrs, &ipc.Token{Identifier: amrm.Identifier, Password: amrm.Password,
-		Kind: amrm.Kind, Service: amrm.Service}, nmTokens)
+		Kind: amrm.Kind, Service: amrm.Service}, nmTokens, yarn.WithRetryPolicy(policy), yarn.WithObserver(a.rmObserver))
 	if err != nil {
 		a.ipc.Close()
 		return err
 	}
 	a.loop = newAllocator(a.sched, yarnNMs{yarn.NewNodeManagers(a.ipc, nmTokens)}, a.pool, a.log)
+	a.configureRecovery(conf)
 	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
 	a.loop.launchContext = a.executorLaunchContext
 	a.alloc = a.loop
@@ -180,12 +190,18 @@ func (a *attempt) run(ctx context.Context) error {
 			a.finish(failed(err.Error()))
 		}
 	}()
+	persisted := make(chan struct{})
+	go func() {
+		defer close(persisted)
+		a.persist(loopCtx)
+	}()
 	stopDriver := a.superviseDriver(loopCtx)
 	select {
 	case r := <-a.done:
 		stopDriver()
 		stopLoop()
 		a.loop.launches.Wait()
+		<-persisted // no state write may race the staging directory's deletion
 		return a.end(r, trackingURL)
 	case <-ctx.Done(): // YARN is stopping us (the application was killed): no unregistering
 		a.log.Warn("the ApplicationMaster was asked to stop")
@@ -204,6 +220,7 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	if a.amURL, err = a.serveAPI(apiCtx, wg); err != nil {
 		return "", err
 	}
+	a.restoreState(ctx)
 	u, err := url.Parse(a.amURL)
 	if err != nil {
 		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
@@ -221,6 +238,8 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	}
 	a.log.Infof("registered attempt %s; API at %s; max container %d MB / %d vcores", a.id, a.amURL,
 		reg.GetMaximumCapability().GetMemory(), reg.GetMaximumCapability().GetVirtualCores())
+	a.adoptContainers(reg)
+	a.publishAddress(ctx)
 	a.setState("running")
 	a.events.add(container.Event{Type: container.EventAttemptStarted, Container: a.amContainer, Host: a.host,
 		Message: fmt.Sprintf("attempt %d of %d started in %s on %s", a.attemptNo, a.maxAttempts, a.amContainer, a.host)})

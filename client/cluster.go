@@ -16,6 +16,11 @@ type Cluster struct {
 	conf *hadoopconf.Conf
 	ipc  *ipc.Client
 	rm   *yarn.ResourceManager
+	// callLimit bounds one call made on the user's behalf: as long as the
+	// retry policy rides out an unreachable ResourceManager, and then some
+	// (0: no bound beyond the caller's context; the policy waits for ever).
+	callLimit time.Duration
+	watch     rmWatch
 }
 
 // Connect prepares a connection to the ResourceManager(s) of conf (nothing is dialled
@@ -41,12 +46,18 @@ func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
 	}
 	c := ipc.NewClient(ipc.Config{User: conf.User(), DialTimeout: dial, IdleTimeout: idle,
 		Protection: conf.Get("hadoop.rpc.protection")})
-	rm, err := yarn.NewResourceManager(c, addrs)
+	policy, err := yarn.RetryPolicyFromConf(conf)
+	if err != nil {
+		return nil, fmt.Errorf("the ResourceManager retry settings: %w", err)
+	}
+	cl := &Cluster{conf: conf, ipc: c, callLimit: callLimit(policy)}
+	rm, err := yarn.NewResourceManager(c, addrs, yarn.WithRetryPolicy(policy), yarn.WithObserver(cl.watch.observe))
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
 	}
-	return &Cluster{conf: conf, ipc: c, rm: rm}, nil
+	cl.rm = rm
+	return cl, nil
 }
 
 // Close closes the cluster's connections.
@@ -55,9 +66,11 @@ func (c *Cluster) Close() error { return c.ipc.Close() }
 // Conf is the Hadoop configuration the Cluster was connected with.
 func (c *Cluster) Conf() *hadoopconf.Conf { return c.conf }
 
-// rpcTimeout bounds one ResourceManager round trip made on the user's behalf.
-const rpcTimeout = 30 * time.Second
-
-func withRPCTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, rpcTimeout)
+// withRPCTimeout bounds one ResourceManager call made on the user's behalf
+// by the retry policy's patience (see callLimit), never cutting it short.
+func (c *Cluster) withRPCTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.callLimit <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, c.callLimit)
 }

@@ -69,7 +69,7 @@ func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
 
 // Report fetches an application's report.
 func (c *Cluster) Report(ctx context.Context, id ApplicationID) (*Report, error) {
-	ctx, cancel := withRPCTimeout(ctx)
+	ctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	p, err := c.rm.ApplicationReport(ctx, id.yarn())
 	if err != nil {
@@ -145,7 +145,7 @@ func (c *Cluster) Kill(ctx context.Context, id ApplicationID, why string, onChan
 // killAndWait asks the RM to kill the application and follows it until it
 // has ended (or ctx ends).
 func (c *Cluster) killAndWait(ctx context.Context, id ApplicationID, why string, onChange func(*Report)) (*Report, error) {
-	kctx, cancel := withRPCTimeout(ctx)
+	kctx, cancel := c.withRPCTimeout(ctx)
 	err := c.rm.Kill(kctx, id.yarn(), why)
 	cancel()
 	if err != nil {
@@ -186,7 +186,7 @@ func (c *Cluster) defaultStagingDir(ctx context.Context, id ApplicationID) (stri
 // Applications lists the applications the ResourceManager knows, of the
 // given types (all types when none is given), such as ApplicationType.
 func (c *Cluster) Applications(ctx context.Context, types ...string) ([]*Report, error) {
-	ctx, cancel := withRPCTimeout(ctx)
+	ctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	reps, err := c.rm.Applications(ctx, yarn.ApplicationFilter{Types: types})
 	if err != nil {

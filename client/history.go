@@ -115,7 +115,7 @@ func (c *Cluster) List(ctx context.Context, f ListFilter) ([]*Report, error) {
 		filter.Types = nil
 	}
 	filter.Queues, filter.Users, filter.Tags = f.Queues, f.Users, f.Tags
-	ctx, cancel := withRPCTimeout(ctx)
+	ctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	reps, err := c.rm.Applications(ctx, filter)
 	if err != nil {

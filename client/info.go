@@ -55,7 +55,7 @@ type ClusterInfo struct {
 
 // Info gathers the cluster's nodes, metrics and queues.
 func (c *Cluster) Info(ctx context.Context) (*ClusterInfo, error) {
-	ctx, cancel := withRPCTimeout(ctx)
+	ctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	m, err := c.rm.ClusterMetrics(ctx)
 	if err != nil {

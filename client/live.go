@@ -92,7 +92,7 @@ func isAMLogLine(l string) bool {
 
 // amContainer returns the AM container of the application's latest attempt.
 func (c *Cluster) amContainer(ctx context.Context, id ApplicationID) (string, error) {
-	ctx, cancel := withRPCTimeout(ctx)
+	ctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	atts, err := c.rm.Attempts(ctx, id.yarn())
 	if err != nil {

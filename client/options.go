@@ -62,7 +62,7 @@ func Default(key string) string {
 	case KeyDriverTimeout:
 		return "60s"
 	}
-	return ""
+	return recoveryDefault(key)
 }
 
 // Options is a fully resolved submission: what the user asked for, parsed and checked
@@ -98,6 +98,7 @@ type Options struct {
 	StagingDir          string // overrides <home>/.spindle/staging
 	DriverTimeout       time.Duration
 	Hadoop              map[string]string // Hadoop configuration overrides
+	Recovery            Recovery          // how the application rides out failures
 
 	App     string
 	AppArgs []string
@@ -111,6 +112,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveApp(o)
 	r.resolveSizes(o)
 	r.resolveYARN(o)
+	r.resolveRecovery(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

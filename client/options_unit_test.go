@@ -60,7 +60,8 @@ func TestResolveOptionsAllKeys(t *testing.T) {
 		Env:             map[string]string{"FOO": "bar", "_X1": " spaced "},
 		MaxAppAttempts:  3, MaxExecutorFailures: 0, Tags: []string{"t1", "t2"}, Priority: 7, NodeLabel: "gpu",
 		Wait: false, Verbose: true, Binary: "hdfs:///bin/spindle", StagingDir: "/tmp/stage", DriverTimeout: 90 * time.Second,
-		Hadoop: map[string]string{"fs.defaultFS": "hdfs://ns", "yarn.resourcemanager.address": "rm:8032"},
+		Hadoop:   map[string]string{"fs.defaultFS": "hdfs://ns", "yarn.resourcemanager.address": "rm:8032"},
+		Recovery: Recovery{MaxFailedExecutorsPerNode: 2, ExcludeTimeout: time.Hour},
 	}
 	if !reflect.DeepEqual(o, want) {
 		t.Errorf("resolved:\n got %+v\nwant %+v", o, want)

@@ -171,6 +171,13 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 		return nil, err
 	}
 	defer cl.Close()
+	cl.OnConnectionChange(func(msg string, reachable bool) {
+		if reachable {
+			cfg.Log.Info(msg)
+		} else {
+			cfg.Log.Warnf("%s; the application keeps running", msg)
+		}
+	})
 	app, err := cl.Submit(ctx, sub, SubmitConfig{Log: cfg.Log, Progress: cfg.Progress, Verbose: cfg.Verbose})
 	if err != nil {
 		return nil, err
@@ -213,6 +220,11 @@ func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return s.end(ctx, rep, err)
 	}
+	pctx, stopProxy := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopProxy()
+	if env.AMURL, err = s.followAM(pctx, env.AMURL); err != nil {
+		return s.end(ctx, rep, err)
+	}
 	res := runDriver(ctx, driverRun{env: env, opts: s.opts, cfg: s.cfg, heartbeat: heartbeatInterval(s.opts),
 		appEnded: s.appEnded})
 	if ctx.Err() != nil && !res.Reported {
@@ -221,7 +233,7 @@ func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
 		return out, err
 	}
 	// A bounded wait for the end the AM reports, whatever ctx does now.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
 	rep, err = s.cl.Follow(fctx, s.app.ID, nil, s.cfg.OnReport)
 	out, err := s.end(fctx, rep, err)

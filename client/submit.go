@@ -126,7 +126,7 @@ func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.Appli
 	if err := c.checkQueue(ctx, opts.Queue); err != nil {
 		return yarn.ApplicationID{}, err
 	}
-	nctx, cancel := withRPCTimeout(ctx)
+	nctx, cancel := c.withRPCTimeout(ctx)
 	id, maxCap, err := c.rm.NewApplication(nctx)
 	cancel()
 	if err != nil {
@@ -196,7 +196,7 @@ func (c *Cluster) undoSubmit(log logrus.FieldLogger, fsys staging.FS, dir string
 
 // checkQueue fails unless name is a leaf queue in state RUNNING.
 func (c *Cluster) checkQueue(ctx context.Context, name string) error {
-	qctx, cancel := withRPCTimeout(ctx)
+	qctx, cancel := c.withRPCTimeout(ctx)
 	defer cancel()
 	queues, err := c.Queues(qctx)
 	if err != nil {
@@ -274,6 +274,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
 		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
+	a.Recovery = o.Recovery.spec(o.Hadoop)
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
 	}
@@ -328,6 +329,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if o.NodeLabel != "" {
 		asc.NodeLabelExpression = proto.String(o.NodeLabel)
 	}
+	o.Recovery.apply(asc, o.MaxAppAttempts)
 	return asc, nil
 }
 

@@ -20,6 +20,8 @@ type store struct {
 	waiters  map[string]*keyWaiters
 	maxKeys  int
 	maxBytes int64
+	version  uint64        // grows with every change
+	changed  chan struct{} // closed and replaced on every change
 }
 
 // keyWaiters is the wake-up channel shared by everyone waiting for one key.
@@ -33,6 +35,7 @@ func newStore(maxKeys int, maxBytes int64) *store {
 	return &store{
 		data:     make(map[string][]byte),
 		waiters:  make(map[string]*keyWaiters),
+		changed:  make(chan struct{}),
 		maxKeys:  maxKeys,
 		maxBytes: maxBytes,
 	}
@@ -60,6 +63,7 @@ func (s *store) put(key string, value []byte) error {
 	}
 	s.data[key] = value
 	s.size = newSize
+	s.changedLocked()
 	if w := s.waiters[key]; w != nil {
 		close(w.ch)
 		delete(s.waiters, key)
@@ -83,6 +87,7 @@ func (s *store) remove(key string) bool {
 	if ok {
 		s.size -= int64(len(key) + len(v))
 		delete(s.data, key)
+		s.changedLocked()
 	}
 	return ok
 }

@@ -910,3 +910,40 @@ func TestExecutorSecretRefusedOnDriverEndpoints(t *testing.T) {
 		t.Errorf("the driver's requests did not all reach the backend: %+v", e.backend)
 	}
 }
+
+func TestKVSnapshotAndRestore(t *testing.T) {
+	a, err := New("s3cret", &fakeBackend{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := a.KVChanged()
+	if err := a.kv.put("k1", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	default:
+		t.Fatal("KVChanged was not closed by a put")
+	}
+	m, v1 := a.KVSnapshot()
+	if string(m["k1"]) != "v1" || len(m) != 1 || v1 == 0 {
+		t.Fatalf("KVSnapshot = %v, version %d", m, v1)
+	}
+	a.kv.remove("k1")
+	if _, v2 := a.KVSnapshot(); v2 <= v1 {
+		t.Fatalf("version did not grow on delete: %d then %d", v1, v2)
+	}
+	b, err := New("s3cret", &fakeBackend{}, WithMaxKeys(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RestoreKV(m); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := b.kv.get("k1"); !ok || string(v) != "v1" {
+		t.Fatalf("restored k1 = %q, %v", v, ok)
+	}
+	if err := b.RestoreKV(map[string][]byte{"k2": []byte("x")}); err == nil {
+		t.Fatal("RestoreKV beyond the key limit succeeded")
+	}
+}

@@ -19,7 +19,7 @@ func cmdCluster(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cl, err := connect()
+	cl, err := connect(env)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func cmdList(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("list takes no arguments, not %q (filters are flags: see --help)", fs.Arg(0))
 	}
-	cl, err := connect()
+	cl, err := connect(env)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func appCommand(env *cliEnv, fs *pflag.FlagSet, usage string, args []string, che
 			return client.ApplicationID{}, nil, err
 		}
 	}
-	cl, err := connect()
+	cl, err := connect(env)
 	return id, cl, err
 }
 

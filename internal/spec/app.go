@@ -57,9 +57,30 @@ type App struct {
 	// before it declares the driver gone.
 	DriverTimeout Duration `json:"driverTimeout,omitempty"`
 
+	// Recovery holds what keeps the application going through failures.
+	Recovery Recovery `json:"recovery,omitzero"`
+
 	// Resources are localized into every executor container (the AM's own container
 	// gets them from the launch context).
 	Resources []Resource `json:"resources"`
+}
+
+// Recovery is how the ApplicationMaster rides out failures.
+type Recovery struct {
+	// HadoopConf are Hadoop configuration overrides (spindle.hadoop.*) on
+	// top of the shipped configuration, e.g.
+	// yarn.resourcemanager.connect.max-wait.ms.
+	HadoopConf map[string]string `json:"hadoopConf,omitempty"`
+	// ExcludeNodes are nodes (host or host:port) executors never run on
+	// (spindle.yarn.exclude.nodes).
+	ExcludeNodes []string `json:"excludeNodes,omitempty"`
+	// MaxFailedExecutorsPerNode executor failures on one node exclude it
+	// for ExcludeTimeout; 0 turns exclusion on failure off.
+	MaxFailedExecutorsPerNode int      `json:"maxFailedExecutorsPerNode,omitempty"`
+	ExcludeTimeout            Duration `json:"excludeTimeout,omitempty"`
+	// FailuresValidity is how long an executor failure counts against the
+	// budget; 0 means for ever.
+	FailuresValidity Duration `json:"failuresValidity,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string in JSON.

@@ -169,6 +169,19 @@ func (c *fakeClient) Stat(name string) (os.FileInfo, error) {
 	return fakeInfo{name: path.Base(name), e: *e}, nil
 }
 
+func (c *fakeClient) ReadFile(name string) ([]byte, error) {
+	defer c.enter()()
+	ns := c.ns
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	ns.record("read %s", name)
+	e := ns.entries[name]
+	if e == nil || e.dir {
+		return nil, notExist("read", name)
+	}
+	return append([]byte(nil), e.data...), nil
+}
+
 func (c *fakeClient) Chmod(name string, perm os.FileMode) error {
 	defer c.enter()()
 	ns := c.ns

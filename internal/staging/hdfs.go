@@ -57,6 +57,7 @@ type hdfsClient interface {
 	CreateFile(name string, replication int, blockSize int64, perm os.FileMode) (hdfsWriter, error)
 	ServerDefaults() (hdfs.ServerDefaults, error)
 	Stat(name string) (os.FileInfo, error)
+	ReadFile(name string) ([]byte, error)
 	Chmod(name string, perm os.FileMode) error
 	Remove(name string) error
 	RemoveAll(name string) error
@@ -88,6 +89,7 @@ func (a colinmarcClient) CreateFile(name string, replication int, blockSize int6
 
 func (a colinmarcClient) ServerDefaults() (hdfs.ServerDefaults, error) { return a.c.ServerDefaults() }
 func (a colinmarcClient) Stat(name string) (os.FileInfo, error)        { return a.c.Stat(name) }
+func (a colinmarcClient) ReadFile(name string) ([]byte, error)         { return a.c.ReadFile(name) }
 func (a colinmarcClient) Chmod(name string, perm os.FileMode) error    { return a.c.Chmod(name, perm) }
 func (a colinmarcClient) Remove(name string) error                     { return a.c.Remove(name) }
 func (a colinmarcClient) RemoveAll(name string) error                  { return a.c.RemoveAll(name) }
@@ -293,6 +295,31 @@ func (h *hdfsFS) Stat(ctx context.Context, p string) (FileStatus, error) {
 		return FileStatus{}, err
 	}
 	return st, nil
+}
+
+// ReadFile reads the file p after checking its size against limit.
+func (h *hdfsFS) ReadFile(ctx context.Context, p string, limit int64) ([]byte, error) {
+	p, err := checkPath(p)
+	if err != nil {
+		return nil, fmt.Errorf("hdfs: read: %w", err)
+	}
+	var data []byte
+	err = h.do(ctx, "read", p, func(c hdfsClient) error {
+		fi, err := c.Stat(p)
+		if err != nil {
+			return err
+		}
+		if fi.Size() > limit {
+			return fmt.Errorf("%d bytes, more than the limit of %d", fi.Size(), limit)
+		}
+		b, err := c.ReadFile(p)
+		data = b
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // hdfsStatus converts colinmarc's FileInfo. Its ModTime is built from the

@@ -133,6 +133,26 @@ func (l *localFS) Stat(ctx context.Context, p string) (FileStatus, error) {
 	return l.stat(p)
 }
 
+// ReadFile reads the file p after checking its size against limit.
+func (l *localFS) ReadFile(ctx context.Context, p string, limit int64) ([]byte, error) {
+	p, err := l.check(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	st, err := l.stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size > limit {
+		return nil, fmt.Errorf("local fs: read %s: %d bytes, more than the limit of %d", p, st.Size, limit)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("local fs: %w", err)
+	}
+	return b, nil
+}
+
 func (l *localFS) stat(p string) (FileStatus, error) {
 	fi, err := os.Stat(p)
 	if err != nil {

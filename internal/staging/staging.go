@@ -101,6 +101,9 @@ type FS interface {
 	Upload(ctx context.Context, src, dst string, perm fs.FileMode) (FileStatus, error)
 	// Stat describes p.
 	Stat(ctx context.Context, p string) (FileStatus, error)
+	// ReadFile returns the contents of the file p, failing without reading
+	// when it is larger than limit bytes.
+	ReadFile(ctx context.Context, p string, limit int64) ([]byte, error)
 	// Chmod sets the permission bits of p.
 	Chmod(ctx context.Context, p string, perm fs.FileMode) error
 	// Rename moves oldpath to newpath and never replaces an existing

@@ -279,6 +279,20 @@ type AllocateResult struct {
 // An error wrapping *ipc.ApplicationAttemptNotFoundError means the RM no
 // longer has this attempt: the AM should stop, like for Shutdown.
 func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, progress float32) (*AllocateResult, error) {
+	return s.AllocateExcluding(ctx, asks, releases, Exclusions{}, progress)
+}
+
+// Exclusions are changes to the application's node exclusion list (YARN's
+// blacklist, ResourceBlacklistRequestProto): resource names (host names, or
+// node names host:port where the scheduler names nodes with their port) that
+// the RM must stop or may again allocate containers on. The RM keeps the
+// list per attempt; after a re-registration the caller sends it whole again.
+type Exclusions struct {
+	Add, Remove []string
+}
+
+// AllocateExcluding is Allocate with changes to the node exclusion list.
+func (s *Scheduler) AllocateExcluding(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, ex Exclusions, progress float32) (*AllocateResult, error) {
 	s.op.Lock()
 	defer s.op.Unlock()
 	s.mu.Lock()
@@ -297,13 +311,13 @@ func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequest
 			return nil, fmt.Errorf("yarn: allocate: %w", err)
 		}
 	}
-	resp, err := s.allocateOnce(ctx, asks, releases, progress)
+	resp, err := s.allocateOnce(ctx, asks, releases, ex, progress)
 	var nr *ipc.ApplicationMasterNotRegisteredError
 	if err != nil && errors.As(err, &nr) && !res.Reregistered {
 		if rerr := s.reregisterInto(ctx, res); rerr != nil {
 			return nil, fmt.Errorf("yarn: allocate: RM does not know this application master (%v) and registering again failed: %w", err, rerr)
 		}
-		resp, err = s.allocateOnce(ctx, asks, releases, progress)
+		resp, err = s.allocateOnce(ctx, asks, releases, ex, progress)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("yarn: allocate: %w", err)
@@ -360,7 +374,7 @@ func (s *Scheduler) accept(resp *yarnpb.AllocateResponseProto, res *AllocateResu
 
 // allocateOnce sends one allocate request with the current response id;
 // s.op must be held.
-func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, progress float32) (*yarnpb.AllocateResponseProto, error) {
+func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, ex Exclusions, progress float32) (*yarnpb.AllocateResponseProto, error) {
 	s.mu.Lock()
 	rid := s.responseID
 	s.mu.Unlock()
@@ -369,6 +383,9 @@ func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceReq
 		Release:    idsToProtos(releases),
 		ResponseId: proto.Int32(rid),
 		Progress:   proto.Float32(progress),
+	}
+	if len(ex.Add) > 0 || len(ex.Remove) > 0 {
+		req.BlacklistRequest = &yarnpb.ResourceBlacklistRequestProto{BlacklistAdditions: ex.Add, BlacklistRemovals: ex.Remove}
 	}
 	resp := &yarnpb.AllocateResponseProto{}
 	if err := s.call(ctx, amMethodAllocate, req, resp); err != nil {

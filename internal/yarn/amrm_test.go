@@ -641,3 +641,28 @@ func TestSchedulerRegisterPreviousAttempts(t *testing.T) {
 		t.Error("NM token of the kept container's node not cached")
 	}
 }
+
+func TestSchedulerAllocateExclusions(t *testing.T) {
+	rm := &fakeRM{}
+	var got []*yarnpb.ResourceBlacklistRequestProto
+	rm.allocate = func(req *yarnpb.AllocateRequestProto, resp *yarnpb.AllocateResponseProto) error {
+		got = append(got, req.GetBlacklistRequest())
+		return nil
+	}
+	fc := &fakeCaller{handler: rm.handle}
+	s := newTestScheduler(t, fc)
+	ctx := testCtx(t)
+	if _, err := s.Register(ctx, "h", -1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AllocateExcluding(ctx, nil, nil, Exclusions{Add: []string{"bad:1"}, Remove: []string{"ok:2"}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Allocate(ctx, nil, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !reflect.DeepEqual(got[0].GetBlacklistAdditions(), []string{"bad:1"}) ||
+		!reflect.DeepEqual(got[0].GetBlacklistRemovals(), []string{"ok:2"}) || got[1] != nil {
+		t.Fatalf("blacklist requests sent = %v; want additions [bad:1], removals [ok:2], then none", got)
+	}
+}

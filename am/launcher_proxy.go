@@ -1,0 +1,75 @@
+package am
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/amproxy"
+	"github.com/spindle-yarn/spindle/internal/proc"
+	"github.com/spindle-yarn/spindle/internal/staging"
+)
+
+// ExitCodeError is how the executor launcher passes on the exit code of the
+// executor it ran (non-zero).
+type ExitCodeError struct{ Code int }
+
+func (e *ExitCodeError) Error() string {
+	return fmt.Sprintf("the executor exited with code %d", e.Code)
+}
+
+// runProxied runs the executor command at path as a child whose
+// SPINDLE_AM_URL is a local proxy to the AM (internal/amproxy). The proxy
+// re-reads the AM's address from addrFile (a URI in the staging directory)
+// when the AM stops answering, so a new AM attempt's API is found without
+// restarting the executor. The child dies with the launcher; a SIGTERM to the
+// launcher (the NodeManager stopping the container) is passed on, and the
+// launcher ends with the child's exit code.
+func runProxied(ctx context.Context, path string, args []string, addrFile string) error {
+	u, err := url.Parse(addrFile)
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", "the AM address file", addrFile, err)
+	}
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		return fmt.Errorf("load the container's Hadoop configuration: %w", err)
+	}
+	resolve := func(ctx context.Context) (string, error) {
+		fsys, err := staging.Open(ctx, conf, u, os.Getenv("HADOOP_USER_NAME"))
+		if err != nil {
+			return "", err
+		}
+		defer fsys.Close()
+		b, err := fsys.ReadFile(ctx, u.Path, 4096)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	p := amproxy.New(os.Getenv(container.EnvAMURL), resolve)
+	p.Logf = func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "%s spindle executor: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, a...))
+	}
+	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	local, err := p.Listen(pctx)
+	if err != nil {
+		return err
+	}
+	env := proc.Environ(os.Environ(), map[string]string{container.EnvAMURL: local})
+	r, err := proc.Start(proc.Process{Command: append([]string{path}, args[1:]...), Env: env,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, DieWithParent: true})
+	if err != nil {
+		return fmt.Errorf("run executor command %q: %w", path, err)
+	}
+	r.Wait(ctx, nil) // ctx ends on SIGTERM: stop the child (SIGTERM, then SIGKILL)
+	if code := r.Exit().Code; code != 0 {
+		return &ExitCodeError{Code: code}
+	}
+	return nil
+}
