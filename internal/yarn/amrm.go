@@ -279,6 +279,11 @@ type AllocateResult struct {
 // An error wrapping *ipc.ApplicationAttemptNotFoundError means the RM no
 // longer has this attempt: the AM should stop, like for Shutdown.
 func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, progress float32) (*AllocateResult, error) {
+	return s.allocate(ctx, asks, nil, releases, progress)
+}
+
+// allocate is Allocate with optional SchedulingRequests (AllocateScheduling).
+func (s *Scheduler) allocate(ctx context.Context, asks []*yarnpb.ResourceRequestProto, sreqs []*yarnpb.SchedulingRequestProto, releases []ContainerID, progress float32) (*AllocateResult, error) {
 	s.op.Lock()
 	defer s.op.Unlock()
 	s.mu.Lock()
@@ -297,13 +302,13 @@ func (s *Scheduler) Allocate(ctx context.Context, asks []*yarnpb.ResourceRequest
 			return nil, fmt.Errorf("yarn: allocate: %w", err)
 		}
 	}
-	resp, err := s.allocateOnce(ctx, asks, releases, progress)
+	resp, err := s.allocateOnce(ctx, asks, sreqs, releases, progress)
 	var nr *ipc.ApplicationMasterNotRegisteredError
 	if err != nil && errors.As(err, &nr) && !res.Reregistered {
 		if rerr := s.reregisterInto(ctx, res); rerr != nil {
 			return nil, fmt.Errorf("yarn: allocate: RM does not know this application master (%v) and registering again failed: %w", err, rerr)
 		}
-		resp, err = s.allocateOnce(ctx, asks, releases, progress)
+		resp, err = s.allocateOnce(ctx, asks, sreqs, releases, progress)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("yarn: allocate: %w", err)
@@ -360,15 +365,16 @@ func (s *Scheduler) accept(resp *yarnpb.AllocateResponseProto, res *AllocateResu
 
 // allocateOnce sends one allocate request with the current response id;
 // s.op must be held.
-func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, progress float32) (*yarnpb.AllocateResponseProto, error) {
+func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceRequestProto, sreqs []*yarnpb.SchedulingRequestProto, releases []ContainerID, progress float32) (*yarnpb.AllocateResponseProto, error) {
 	s.mu.Lock()
 	rid := s.responseID
 	s.mu.Unlock()
 	req := &yarnpb.AllocateRequestProto{
-		Ask:        asks,
-		Release:    idsToProtos(releases),
-		ResponseId: proto.Int32(rid),
-		Progress:   proto.Float32(progress),
+		Ask:                asks,
+		SchedulingRequests: sreqs,
+		Release:            idsToProtos(releases),
+		ResponseId:         proto.Int32(rid),
+		Progress:           proto.Float32(progress),
 	}
 	resp := &yarnpb.AllocateResponseProto{}
 	if err := s.call(ctx, amMethodAllocate, req, resp); err != nil {
