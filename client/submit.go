@@ -75,7 +75,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if log == nil {
 		log = logrus.New()
 	}
-	id, err := c.newApplication(ctx, sub.Opts)
+	id, nodes, err := c.newApplication(ctx, sub.Opts)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if cfg.Progress != nil {
 		progress = staging.NewProgress(cfg.Progress, cfg.Verbose)
 	}
-	resources, err := c.stage(ctx, fsys, home, dir, sub, app, progress)
+	resources, err := c.stage(ctx, fsys, home, dir, sub, app, nodes, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -121,24 +121,36 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 }
 
 // newApplication checks the queue, asks the RM for an application id and
-// checks the asks against the cluster's maximum container size.
-func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.ApplicationID, error) {
+// checks the asks against the cluster's maximum container size, resource
+// types and nodes; it returns the cluster's RUNNING nodes for placement.
+func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.ApplicationID, []spec.Node, error) {
+	nodes := c.liveNodesAsync(ctx, opts)
 	if err := c.checkQueue(ctx, opts.Queue); err != nil {
-		return yarn.ApplicationID{}, err
+		return yarn.ApplicationID{}, nil, err
 	}
 	nctx, cancel := withRPCTimeout(ctx)
 	id, maxCap, err := c.rm.NewApplication(nctx)
 	cancel()
 	if err != nil {
-		return yarn.ApplicationID{}, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
+		return yarn.ApplicationID{}, nil, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
 	}
-	return id, checkSizes(opts, maxCap)
+	if err := checkSizes(opts, maxCap); err != nil {
+		return id, nil, err
+	}
+	if err := c.checkResources(ctx, opts, maxCap); err != nil {
+		return id, nil, err
+	}
+	live, err := nodes()
+	if err != nil {
+		return id, nil, err
+	}
+	return id, live, checkPlacement(opts, live)
 }
 
 // stage puts the application's files, the spindle binary (through the cache),
 // the Hadoop configuration and the spec into dir, and returns the resources
 // of the AM's container. It records what it staged in app.Staged.
-func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, sub *Submission, app *Application, progress staging.ProgressFunc) ([]spec.Resource, error) {
+func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, sub *Submission, app *Application, nodes []spec.Node, progress staging.ProgressFunc) ([]spec.Resource, error) {
 	stager := &staging.Stager{Progress: progress}
 	staged, err := stager.Stage(ctx, fsys, dir, sub.plan)
 	if err != nil {
@@ -168,7 +180,7 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	resources = append(resources, confRes)
 	app.Staged = append(app.Staged, StagedFile{Name: spec.ConfLink, Source: strings.Join(c.conf.Dirs(), ","), URL: confRes.URL,
 		Outcome: staging.Uploaded.String(), Bytes: int64(len(confZip)), Size: int64(len(confZip))})
-	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources).Marshal()
+	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources, nodes).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("encode the application spec: %w", err)
 	}
@@ -253,7 +265,7 @@ func checkSizes(o *Options, maxCap *yarnpb.ResourceProto) error {
 }
 
 // appSpec is what the AM is told.
-func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir string, resources []spec.Resource) *spec.App {
+func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir string, resources []spec.Resource, nodes []spec.Node) *spec.App {
 	o := sub.Opts
 	mode := spec.ModeCluster
 	if o.DeployMode == "client" {
@@ -273,9 +285,12 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
-		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
+		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores,
+			NodeLabel: o.ExecutorNodeLabel, ResourceAmounts: specAmounts(o.ExecutorResources)},
+		Placement: specPlacement(o, nodes)}
 	if mode == spec.ModeCluster {
-		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
+		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores,
+			NodeLabel: o.AMNodeLabel, ResourceAmounts: specAmounts(o.DriverResources)}
 	}
 	return a
 }
@@ -306,16 +321,16 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if err != nil {
 		return nil, err
 	}
-	mem, cores := o.AMMemoryMB, o.AMCores
+	mem, cores, amounts := o.AMMemoryMB, o.AMCores, []ResourceAmount(nil)
 	if o.DeployMode == "cluster" {
-		mem, cores = o.DriverMemoryMB, o.DriverCores
+		mem, cores, amounts = o.DriverMemoryMB, o.DriverCores, o.DriverResources
 	}
 	asc := &yarnpb.ApplicationSubmissionContextProto{
 		ApplicationId:   id.Proto(),
 		ApplicationName: proto.String(appName(o)),
 		Queue:           proto.String(o.Queue),
 		AmContainerSpec: clc,
-		Resource:        &yarnpb.ResourceProto{Memory: proto.Int64(mem), VirtualCores: proto.Int32(cores)},
+		Resource:        resourceProto(mem, cores, amounts),
 		ApplicationType: proto.String(ApplicationType),
 		ApplicationTags: o.Tags,
 	}
@@ -325,8 +340,13 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if o.MaxAppAttempts > 0 {
 		asc.MaxAppAttempts = proto.Int32(int32(o.MaxAppAttempts))
 	}
-	if o.NodeLabel != "" {
-		asc.NodeLabelExpression = proto.String(o.NodeLabel)
+	if o.AMNodeLabel != "" {
+		// The AM's own request carries its label; the application's default
+		// (the context's label) would also apply to the executors.
+		asc.AmContainerResourceRequest = []*yarnpb.ResourceRequestProto{{
+			Priority: &yarnpb.PriorityProto{Priority: proto.Int32(0)}, ResourceName: proto.String("*"),
+			Capability: asc.Resource, NumContainers: proto.Int32(1), RelaxLocality: proto.Bool(true),
+			NodeLabelExpression: proto.String(o.AMNodeLabel)}}
 	}
 	return asc, nil
 }

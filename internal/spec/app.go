@@ -32,6 +32,8 @@ type Process struct {
 	Cores    int32 `json:"cores"`
 	// NodeLabel is a YARN node-label expression, empty for none.
 	NodeLabel string `json:"nodeLabel,omitempty"`
+	// ResourceAmounts are the resource types besides memory and vcores.
+	ResourceAmounts []ResourceAmount `json:"resourceAmounts,omitempty"`
 }
 
 // App is everything the client tells the ApplicationMaster about an application.
@@ -45,6 +47,8 @@ type App struct {
 
 	Driver   Process `json:"driver"`   // cluster mode only
 	Executor Process `json:"executor"` // what each executor runs
+	// Placement says where executors go (node, rack, constraints).
+	Placement Placement `json:"placement"`
 
 	NumExecutors int `json:"numExecutors"`
 	// MaxExecutorFailures is the failure budget: executor failures that count
