@@ -40,6 +40,8 @@ type allocator struct {
 	memory int64
 	cores  int32
 	label  string
+	// plan builds the asks (am/asks.go); nil asks "*" only for memory and cores.
+	plan *askPlan
 	// launchContext builds the launch context of an executor.
 	launchContext func(e *executor) (*yarnpb.ContainerLaunchContextProto, error)
 	progress      func() float32
@@ -52,6 +54,7 @@ type allocator struct {
 	containers map[string]*yarnpb.ContainerProto // live containers by id
 	launching  atomic.Int32
 	launches   sync.WaitGroup
+	lastChange time.Time // last ask, allocation or completion (am/placement.go)
 }
 
 func newAllocator(s scheduler, n nodeManagers, p *pool, log *logrus.Entry) *allocator {
@@ -76,7 +79,7 @@ func (a *allocator) run(ctx context.Context) error {
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case errors.Is(err, errRMShutdown):
+		case errors.Is(err, errRMShutdown), errors.Is(err, yarn.ErrPlacementDisabled):
 			return err
 		case err != nil:
 			failures++
@@ -90,11 +93,7 @@ func (a *allocator) run(ctx context.Context) error {
 		if err := a.pool.BudgetExceeded(); err != nil {
 			return err
 		}
-		if a.pool.Wanted() > 0 || a.launching.Load() > 0 {
-			interval = heartbeatFast
-		} else {
-			interval = min(2*interval, heartbeatIdle)
-		}
+		interval = a.nextInterval(interval)
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
@@ -112,16 +111,17 @@ func (a *allocator) run(ctx context.Context) error {
 func (a *allocator) heartbeat(ctx context.Context) error {
 	a.mu.Lock()
 	var asks []*yarnpb.ResourceRequestProto
+	var sreqs []*yarnpb.SchedulingRequestProto
 	total, send := a.requests.ask(a.pool.Wanted())
 	if send {
-		asks = []*yarnpb.ResourceRequestProto{a.ask(total)}
+		asks, sreqs = a.buildAsks(total)
 	}
 	releases := a.releases
 	a.releases = nil
 	a.mu.Unlock()
 
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	res, err := a.sched.Allocate(cctx, asks, releases, a.progress())
+	res, err := a.allocate(cctx, asks, sreqs, releases)
 	cancel()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -136,6 +136,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 		a.requests.forget()
 	}
 	resp := res.Response
+	a.responded(resp)
 	// Completions first: a slot they free can take a container allocated in the same response.
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		a.completed(st)

@@ -146,6 +146,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	}
 	a.loop = newAllocator(a.sched, yarnNMs{yarn.NewNodeManagers(a.ipc, nmTokens)}, a.pool, a.log)
 	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
+	a.loop.plan = newAskPlan(a.spec)
 	a.loop.launchContext = a.executorLaunchContext
 	a.alloc = a.loop
 	return nil

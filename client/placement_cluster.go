@@ -8,12 +8,13 @@ import (
 
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
+	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
-// maxSpreadHosts bounds the node-local asks the AM spreads over the
-// cluster: on larger clusters the NodeManagers' heartbeats come often
-// enough that "anywhere" asks are not the bottleneck.
-const maxSpreadHosts = 256
+// maxSpreadNodes bounds the clusters over which the AM spreads node-local
+// asks: on larger ones the NodeManagers' heartbeats come often enough that
+// "anywhere" asks are not the bottleneck, and the asks would grow large.
+const maxSpreadNodes = 256
 
 // liveNodesAsync starts fetching the cluster's RUNNING nodes, when the
 // application has executors, and returns the function that waits for them.
@@ -36,7 +37,7 @@ func (c *Cluster) liveNodesAsync(ctx context.Context, opts *Options) func() ([]s
 		}
 		var nodes []spec.Node
 		for _, n := range reports {
-			nodes = append(nodes, spec.Node{Host: n.GetNodeId().GetHost(), Rack: n.GetRackName()})
+			nodes = append(nodes, spec.Node{ID: yarn.NodeAddress(n.GetNodeId()), Host: n.GetNodeId().GetHost(), Rack: n.GetRackName()})
 		}
 		ch <- answer{nodes: nodes}
 	}()
@@ -122,12 +123,8 @@ func specPlacement(o *Options, live []spec.Node) spec.Placement {
 	if p.MaxPerScope > 0 || o.ExecutorNodeLabel != "" {
 		return sp
 	}
-	seen := map[string]bool{}
-	for _, n := range live {
-		if !seen[n.Host] && len(seen) < maxSpreadHosts {
-			seen[n.Host] = true
-			sp.LiveNodes = append(sp.LiveNodes, n)
-		}
+	if len(live) <= maxSpreadNodes {
+		sp.LiveNodes = live
 	}
 	return sp
 }

@@ -9,8 +9,10 @@ type ResourceAmount struct {
 	Units string `json:"units,omitempty"`
 }
 
-// Node is a NodeManager's host and rack, as the ResourceManager reported it.
+// Node is a NodeManager's id (host:port), host and rack, as the
+// ResourceManager reported it.
 type Node struct {
+	ID   string `json:"id,omitempty"`
 	Host string `json:"host"`
 	Rack string `json:"rack,omitempty"`
 }
