@@ -109,3 +109,26 @@ func resourceProto(memoryMB int64, cores int32, amounts []ResourceAmount) *yarnp
 	}
 	return r
 }
+
+// NodeResource is a node's use of one resource type besides memory and vcores.
+type NodeResource struct {
+	Name  string `json:"name"`
+	Used  int64  `json:"used"`
+	Total int64  `json:"total"`
+	Units string `json:"units,omitempty"`
+}
+
+// nodeResources lists a node's resource types besides memory and vcores.
+func nodeResources(n *yarnpb.NodeReportProto) []NodeResource {
+	var out []NodeResource
+	for _, ri := range n.GetCapability().GetResourceValueMap() {
+		name := ri.GetKey()
+		if name == yarn.ResourceMemory || name == yarn.ResourceVCores {
+			continue
+		}
+		used, _ := yarn.ResourceValue(n.GetUsed(), name)
+		out = append(out, NodeResource{Name: name, Used: used, Total: ri.GetValue(), Units: ri.GetUnits()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
