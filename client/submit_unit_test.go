@@ -3,10 +3,8 @@ package client
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"errors"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -290,7 +288,7 @@ func TestSubmissionContext(t *testing.T) {
 	} {
 		sub := utSubmission(tc.mode)
 		sub.Opts.Priority, sub.Opts.MaxAppAttempts = tc.priority, tc.attempts
-		asc, err := c.submissionContext(sub, utAppID, secret, res)
+		asc, err := c.submissionContext(sub, utAppID, secret, res, []byte(`{"id":"x"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,12 +343,16 @@ func TestSubmissionContext(t *testing.T) {
 		if !ok || string(got) != secret {
 			t.Errorf("%s: secret %q = %q, %v", tc.mode, spec.SecretAlias, got, ok)
 		}
+		// The spec travels in the credentials: no file to write on the cluster.
+		if got, ok := amCreds.Secret(spec.SpecSecretAlias); !ok || string(got) != `{"id":"x"}` {
+			t.Errorf("%s: spec in the credentials = %q, %v", tc.mode, got, ok)
+		}
 	}
 
 	// local: files are linked into the AM's container too (the cluster-mode driver runs there).
 	sub := utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
-	asc, err := c.submissionContext(sub, utAppID, secret, res)
+	asc, err := c.submissionContext(sub, utAppID, secret, res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +367,7 @@ func TestSubmissionContext(t *testing.T) {
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.
-	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}})
+	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}}, nil)
 	if err == nil {
 		t.Error("bad resource URL: no error")
 	}
@@ -430,38 +432,3 @@ func TestReportTerminalSucceeded(t *testing.T) {
 	}
 }
 
-func TestPutBytes(t *testing.T) {
-	ctx := context.Background()
-	root := t.TempDir()
-	fsys, err := staging.Open(ctx, hadoopconf.NewDefault(hadoopconf.Options{}), &url.URL{Scheme: "file", Path: "/"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	p := filepath.Join(root, "stage", "spindle-spec.json")
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	res, err := putBytes(ctx, fsys, p, spec.FileName, spec.TypeFile, []byte(`{"id":"x"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Name != spec.FileName || res.Size != 10 || res.Type != spec.TypeFile || res.Visibility != spec.VisibilityApplication ||
-		res.URL != fsys.URL(p) || !strings.HasPrefix(res.URL, "file:///") || res.Timestamp <= 0 {
-		t.Errorf("resource = %+v", res)
-	}
-	if err := res.Validate(); err != nil {
-		t.Errorf("resource invalid: %v", err)
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.ModTime().UnixMilli() != res.Timestamp {
-		t.Errorf("timestamp %d, file says %d (the NodeManager would refuse it)", res.Timestamp, st.ModTime().UnixMilli())
-	}
-	// Never overwrite: a second write of the same path fails naming it.
-	if _, err := putBytes(ctx, fsys, p, spec.FileName, spec.TypeFile, []byte("again")); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("second put: err = %v", err)
-	}
-}
