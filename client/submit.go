@@ -426,4 +426,3 @@ func addZipFile(zw *zip.Writer, src, name string) error {
 	_, err = io.Copy(w, f)
 	return err
 }
-

@@ -431,4 +431,3 @@ func TestReportTerminalSucceeded(t *testing.T) {
 		}
 	}
 }
-
