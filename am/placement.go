@@ -83,7 +83,7 @@ func (a *allocator) nextInterval(prev time.Duration) time.Duration {
 	switch {
 	case pending && since < pendingBurst:
 		return heartbeatPending
-	case a.pool.Wanted() > 0 || a.launching.Load() > 0 || since < changeWindow:
+	case pending || a.pool.Wanted() > 0 || a.launching.Load() > 0 || since < changeWindow:
 		return heartbeatFast
 	}
 	return min(2*prev, heartbeatIdle)
