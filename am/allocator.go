@@ -43,6 +43,8 @@ type allocator struct {
 	memory int64
 	cores  int32
 	label  string
+	// plan builds the asks (am/asks.go); nil asks "*" only for memory and cores.
+	plan *askPlan
 	// launchContext builds the launch context of an executor.
 	launchContext func(e *executor) (*yarnpb.ContainerLaunchContextProto, error)
 	progress      func() float32
@@ -58,6 +60,7 @@ type allocator struct {
 	containers map[string]*yarnpb.ContainerProto // live containers by id
 	launching  atomic.Int32
 	launches   sync.WaitGroup
+	lastChange time.Time // last ask, allocation or completion (am/placement.go)
 }
 
 func newAllocator(s scheduler, n nodeManagers, p *pool, log *logrus.Entry) *allocator {
@@ -83,7 +86,7 @@ func (a *allocator) run(ctx context.Context) error {
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case errors.Is(err, errRMShutdown):
+		case errors.Is(err, errRMShutdown), errors.Is(err, yarn.ErrPlacementDisabled):
 			return err
 		case isGaveUp(err):
 			return fmt.Errorf("no ResourceManager could be reached for as long as the retry policy allows (yarn.resourcemanager.connect.max-wait.ms): %w", err)
@@ -99,11 +102,7 @@ func (a *allocator) run(ctx context.Context) error {
 		if err := a.checkEnd(); err != nil {
 			return err
 		}
-		if a.pool.Wanted() > 0 || a.launching.Load() > 0 {
-			interval = heartbeatFast
-		} else {
-			interval = min(2*interval, heartbeatIdle)
-		}
+		interval = a.nextInterval(interval)
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
@@ -121,9 +120,10 @@ func (a *allocator) run(ctx context.Context) error {
 func (a *allocator) heartbeat(ctx context.Context) error {
 	a.mu.Lock()
 	var asks []*yarnpb.ResourceRequestProto
+	var sreqs []*yarnpb.SchedulingRequestProto
 	total, send := a.requests.ask(a.pool.Wanted())
 	if send {
-		asks = []*yarnpb.ResourceRequestProto{a.ask(total)}
+		asks, sreqs = a.buildAsks(total)
 	}
 	releases := a.releases
 	a.releases = nil
@@ -131,7 +131,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 	a.mu.Unlock()
 
 	// No timeout of its own: the scheduler's retry policy bounds the call.
-	res, err := a.sched.AllocateExcluding(ctx, asks, releases, ex, a.progress())
+	res, err := a.allocate(ctx, asks, sreqs, releases, ex)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err != nil {
@@ -150,6 +150,7 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 	}
 	resp := res.Response
 	a.nodes = int(resp.GetNumClusterNodes())
+	a.responded(resp)
 	// Completions first: a slot they free can take a container allocated in the same response.
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		a.completed(st)

@@ -90,10 +90,6 @@ func newAttempt(opts Options) (*attempt, error) {
 	if err := spec.LinkNodeLocal(".", getenv(spec.EnvNodeLocalLinks)); err != nil {
 		return nil, err
 	}
-	app, err := spec.Read(opts.SpecPath)
-	if err != nil {
-		return nil, err
-	}
 	cid, err := yarn.ParseContainerID(getenv("CONTAINER_ID"))
 	if err != nil {
 		return nil, fmt.Errorf("read CONTAINER_ID (is this running in a YARN container?): %w", err)
@@ -105,6 +101,10 @@ func newAttempt(opts Options) (*attempt, error) {
 	amCreds, err := creds.ReadFile(getenv(creds.EnvTokenFile))
 	if err != nil {
 		return nil, fmt.Errorf("read the AM's credentials: %w", err)
+	}
+	app, err := readSpec(amCreds, opts.SpecPath)
+	if err != nil {
+		return nil, err
 	}
 	conf, err := hadoopconf.LoadEnvironment()
 	if err != nil {
@@ -165,6 +165,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	a.loop = newAllocator(a.sched, yarnNMs{yarn.NewNodeManagers(a.ipc, nmTokens)}, a.pool, a.log)
 	a.configureRecovery(conf)
 	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
+	a.loop.plan = newAskPlan(a.spec)
 	a.loop.launchContext = a.executorLaunchContext
 	a.alloc = a.loop
 	return nil
@@ -281,6 +282,15 @@ func (a *attempt) deleteStaging() {
 	}
 }
 
+// readSpec reads the application spec from the AM's credentials, where
+// the client puts it, or else from the file at path.
+func readSpec(amCreds *creds.Credentials, path string) (*spec.App, error) {
+	if b, ok := amCreds.Secret(spec.SpecSecretAlias); ok {
+		return spec.Parse(b, "in the credentials")
+	}
+	return spec.Read(path)
+}
+
 // maxAttempts is how many attempts YARN makes: MAX_APP_ATTEMPTS, which the RM
 // sets in the AM's environment, or the client's view from the spec.
 func maxAttempts(app *spec.App, getenv func(string) string) int {
@@ -343,6 +353,7 @@ func executorCredentials(amCreds *creds.Credentials, appSecret string) ([]byte, 
 	c := amCreds.Clone()
 	c.RemoveTokensOfKind(creds.AMRMTokenKind)
 	c.RemoveSecret(spec.SecretAlias)
+	c.RemoveSecret(spec.SpecSecretAlias)
 	c.AddSecret(spec.ExecutorSecretAlias, []byte(spec.ExecutorSecret(appSecret)))
 	b, err := c.Marshal(creds.FormatWritable)
 	if err != nil {

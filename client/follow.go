@@ -118,7 +118,7 @@ func (c *Cluster) Follow(ctx context.Context, id ApplicationID, until func(*Repo
 			return last, ctx.Err()
 		case <-time.After(interval):
 		}
-		interval = min(interval*2, 500*time.Millisecond) // notice the end within half a second
+		interval = min(interval*2, 250*time.Millisecond) // notice the end within a quarter second (a report costs the RM ~0.1 ms)
 	}
 }
 

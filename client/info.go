@@ -22,6 +22,8 @@ type NodeInfo struct {
 	UsedVCores    int32  `json:"usedVCores"`
 	TotalVCores   int32  `json:"totalVCores"`
 	Health        string `json:"health,omitempty"`
+	// Resources are the node's resource types besides memory and vcores.
+	Resources []NodeResource `json:"resources,omitempty"`
 }
 
 // Metrics are the cluster's NodeManager counts.
@@ -51,6 +53,9 @@ type ClusterInfo struct {
 	Metrics         Metrics     `json:"metrics"`
 	Nodes           []NodeInfo  `json:"nodes"`
 	Queues          []QueueInfo `json:"queues"`
+	// ResourceTypes are the types the RM schedules (empty from an RM
+	// without getResourceTypeInfo, before Hadoop 3).
+	ResourceTypes []ResourceTypeInfo `json:"resourceTypes,omitempty"`
 }
 
 // Info gathers the cluster's nodes, metrics and queues.
@@ -74,7 +79,7 @@ func (c *Cluster) Info(ctx context.Context) (*ClusterInfo, error) {
 			HTTPAddress: n.GetHttpAddress(), Rack: n.GetRackName(), Containers: n.GetNumContainers(),
 			UsedMemoryMB: n.GetUsed().GetMemory(), TotalMemoryMB: n.GetCapability().GetMemory(),
 			UsedVCores: n.GetUsed().GetVirtualCores(), TotalVCores: n.GetCapability().GetVirtualCores(),
-			Health: n.GetHealthReport()})
+			Health: n.GetHealthReport(), Resources: nodeResources(n)})
 	}
 	sort.Slice(info.Nodes, func(i, j int) bool { return info.Nodes[i].ID < info.Nodes[j].ID })
 	queues, err := c.Queues(ctx)
@@ -82,6 +87,9 @@ func (c *Cluster) Info(ctx context.Context) (*ClusterInfo, error) {
 		return nil, err
 	}
 	info.Queues = queues
+	if types, err := c.rm.ResourceTypes(ctx); err == nil { // Hadoop 2 RMs lack the call: show no types
+		info.ResourceTypes = resourceTypesFromProto(types)
+	}
 	return info, nil
 }
 

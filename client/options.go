@@ -91,7 +91,12 @@ type Options struct {
 	MaxExecutorFailures int // 0: max(3, 2 x executors)
 	Tags                []string
 	Priority            int32
-	NodeLabel           string
+	NodeLabel           string // both containers' unless AMNodeLabel or ExecutorNodeLabel say otherwise
+	AMNodeLabel         string
+	ExecutorNodeLabel   string
+	ExecutorResources   []ResourceAmount // resource types besides memory and vcores
+	DriverResources     []ResourceAmount // the cluster-mode AM container's
+	Placement           PlacementOptions
 	Wait                bool
 	Verbose             bool
 	Binary              string // URI of a Linux spindle build already on the cluster
@@ -113,6 +118,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveSizes(o)
 	r.resolveYARN(o)
 	r.resolveRecovery(o)
+	r.resolvePlacement(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

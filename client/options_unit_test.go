@@ -59,6 +59,7 @@ func TestResolveOptionsAllKeys(t *testing.T) {
 		ExecutorCommand: []string{"python3", "-c", "print('hi there')", "two words"},
 		Env:             map[string]string{"FOO": "bar", "_X1": " spaced "},
 		MaxAppAttempts:  3, MaxExecutorFailures: 0, Tags: []string{"t1", "t2"}, Priority: 7, NodeLabel: "gpu",
+		AMNodeLabel: "gpu", ExecutorNodeLabel: "gpu", Placement: PlacementOptions{RelaxLocality: true},
 		Wait: false, Verbose: true, Binary: "hdfs:///bin/spindle", StagingDir: "/tmp/stage", DriverTimeout: 90 * time.Second,
 		Hadoop:   map[string]string{"fs.defaultFS": "hdfs://ns", "yarn.resourcemanager.address": "rm:8032"},
 		Recovery: Recovery{MaxFailedExecutorsPerNode: 2, ExcludeTimeout: time.Hour},

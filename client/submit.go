@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,16 +74,20 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if log == nil {
 		log = logrus.New()
 	}
-	id, err := c.newApplication(ctx, sub.Opts)
+	steps := newPhases()
+	defer steps.log(log)
+	id, nodes, err := c.newApplication(ctx, sub.Opts)
 	if err != nil {
 		return nil, err
 	}
+	steps.mark("checks and new application")
 	fsys, err := staging.Open(ctx, c.conf, nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("open the staging filesystem: %w", err)
 	}
 	defer fsys.Close()
 	home := fsys.Home(ctx)
+	steps.mark("open the filesystem")
 	dir := staging.StagingDir(home, id.String())
 	if sub.Opts.StagingDir != "" {
 		dir = path.Join(sub.Opts.StagingDir, id.String())
@@ -100,14 +103,14 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if cfg.Progress != nil {
 		progress = staging.NewProgress(cfg.Progress, cfg.Verbose)
 	}
-	resources, err := c.stage(ctx, fsys, home, dir, sub, app, progress)
+	resources, specJSON, err := c.stage(ctx, fsys, home, dir, sub, app, nodes, progress, steps)
 	if err != nil {
 		return nil, err
 	}
 	if app.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, resources)
+	asc, err := c.submissionContext(sub, id, app.Secret, resources, specJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -117,66 +120,107 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if _, err := c.rm.Submit(sctx, asc); err != nil {
 		return nil, fmt.Errorf("submit %s: %w", id, err)
 	}
+	steps.mark("submit and accepted")
 	return app, nil
 }
 
 // newApplication checks the queue, asks the RM for an application id and
-// checks the asks against the cluster's maximum container size.
-func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.ApplicationID, error) {
+// checks the asks against the cluster's maximum container size, resource
+// types and nodes; it returns the cluster's RUNNING nodes for placement.
+func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.ApplicationID, []spec.Node, error) {
+	nodes := c.liveNodesAsync(ctx, opts)
 	if err := c.checkQueue(ctx, opts.Queue); err != nil {
-		return yarn.ApplicationID{}, err
+		return yarn.ApplicationID{}, nil, err
 	}
 	nctx, cancel := c.withRPCTimeout(ctx)
 	id, maxCap, err := c.rm.NewApplication(nctx)
 	cancel()
 	if err != nil {
-		return yarn.ApplicationID{}, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
+		return yarn.ApplicationID{}, nil, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
 	}
-	return id, checkSizes(opts, maxCap)
+	if err := checkSizes(opts, maxCap); err != nil {
+		return id, nil, err
+	}
+	if err := c.checkResources(ctx, opts, maxCap); err != nil {
+		return id, nil, err
+	}
+	live, err := nodes()
+	if err != nil {
+		return id, nil, err
+	}
+	return id, live, checkPlacement(opts, live)
 }
 
-// stage puts the application's files, the spindle binary (through the cache),
-// the Hadoop configuration and the spec into dir, and returns the resources
-// of the AM's container. It records what it staged in app.Staged.
-func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, sub *Submission, app *Application, progress staging.ProgressFunc) ([]spec.Resource, error) {
+// stage puts the application's files, the spindle binary and the Hadoop
+// configuration (both through the content-addressed cache) onto the cluster
+// and returns the resources of the AM's container and the spec, which
+// travels in the AM's credentials. It records what it staged in app.Staged.
+// Nothing is written when nothing changed since the last submission: no
+// staging directory without files to stage.
+func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, sub *Submission, app *Application, nodes []spec.Node, progress staging.ProgressFunc, steps *phases) ([]spec.Resource, []byte, error) {
 	stager := &staging.Stager{Progress: progress}
-	staged, err := stager.Stage(ctx, fsys, dir, sub.plan)
-	if err != nil {
-		return nil, fmt.Errorf("stage the application's files in %s: %w", app.StagingDir, err)
-	}
-	resources := staged.Resources
-	for _, r := range staged.Reports {
-		app.Staged = append(app.Staged, stagedFile(r))
+	var resources []spec.Resource
+	if sub.plan != nil && len(sub.plan.Items) > 0 {
+		staged, err := stager.Stage(ctx, fsys, dir, sub.plan)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stage the application's files in %s: %w", app.StagingDir, err)
+		}
+		resources = staged.Resources
+		for _, r := range staged.Reports {
+			app.Staged = append(app.Staged, stagedFile(r))
+		}
+		steps.mark("stage the files")
 	}
 	if sub.Binary != "" {
 		res, rep, err := stager.StageCached(ctx, fsys, sub.Binary, staging.CacheRoot(home))
 		if err != nil {
-			return nil, fmt.Errorf("stage the spindle binary: %w", err)
+			return nil, nil, fmt.Errorf("stage the spindle binary: %w", err)
 		}
 		res.Name, rep.Name = spec.BinaryLink, spec.BinaryLink
 		resources = append(resources, res)
 		app.Staged = append(app.Staged, stagedFile(rep))
+		steps.mark("binary cache")
 	}
-	confZip, err := zipConfig(c.conf.Dirs())
+	confRes, err := c.stageConf(ctx, stager, fsys, home, app)
 	if err != nil {
-		return nil, err
-	}
-	confRes, err := putBytes(ctx, fsys, path.Join(dir, spec.ConfLink+".zip"), spec.ConfLink, spec.TypeArchive, confZip)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resources = append(resources, confRes)
-	app.Staged = append(app.Staged, StagedFile{Name: spec.ConfLink, Source: strings.Join(c.conf.Dirs(), ","), URL: confRes.URL,
-		Outcome: staging.Uploaded.String(), Bytes: int64(len(confZip)), Size: int64(len(confZip))})
-	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources).Marshal()
+	steps.mark("configuration cache")
+	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources, nodes).Marshal()
 	if err != nil {
-		return nil, fmt.Errorf("encode the application spec: %w", err)
+		return nil, nil, fmt.Errorf("encode the application spec: %w", err)
 	}
-	specRes, err := putBytes(ctx, fsys, path.Join(dir, spec.FileName), spec.FileName, spec.TypeFile, specJSON)
+	return resources, specJSON, nil
+}
+
+// stageConf ships the Hadoop configuration as the archive __spindle_conf__
+// through the content-addressed cache: the same files are uploaded once.
+func (c *Cluster) stageConf(ctx context.Context, stager *staging.Stager, fsys staging.FS, home string, app *Application) (spec.Resource, error) {
+	confZip, err := zipConfig(c.conf.Dirs())
 	if err != nil {
-		return nil, err
+		return spec.Resource{}, err
 	}
-	return append(resources, specRes), nil
+	tmp, err := os.CreateTemp("", "spindle-conf-*.zip")
+	if err != nil {
+		return spec.Resource{}, fmt.Errorf("ship the Hadoop configuration: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(confZip)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return spec.Resource{}, fmt.Errorf("ship the Hadoop configuration: %w", err)
+	}
+	res, rep, err := stager.StageCached(ctx, fsys, tmp.Name()+"#"+spec.ConfLink+".zip", staging.CacheRoot(home))
+	if err != nil {
+		return spec.Resource{}, fmt.Errorf("stage the Hadoop configuration: %w", err)
+	}
+	res.Name, res.Type = spec.ConfLink, spec.TypeArchive
+	rep.Name, rep.Source = spec.ConfLink, strings.Join(c.conf.Dirs(), ",")
+	app.Staged = append(app.Staged, stagedFile(rep))
+	return res, nil
 }
 
 // undoSubmit leaves nothing behind after a failed submission: it kills the
@@ -253,7 +297,7 @@ func checkSizes(o *Options, maxCap *yarnpb.ResourceProto) error {
 }
 
 // appSpec is what the AM is told.
-func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir string, resources []spec.Resource) *spec.App {
+func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir string, resources []spec.Resource, nodes []spec.Node) *spec.App {
 	o := sub.Opts
 	mode := spec.ModeCluster
 	if o.DeployMode == "client" {
@@ -273,10 +317,13 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
-		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
+		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores,
+			NodeLabel: o.ExecutorNodeLabel, ResourceAmounts: specAmounts(o.ExecutorResources)},
+		Placement: specPlacement(o, nodes)}
 	a.Recovery = o.Recovery.spec(o.Hadoop)
 	if mode == spec.ModeCluster {
-		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
+		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores,
+			NodeLabel: o.AMNodeLabel, ResourceAmounts: specAmounts(o.DriverResources)}
 	}
 	return a
 }
@@ -294,10 +341,13 @@ func appName(o *Options) string {
 }
 
 // submissionContext builds the ApplicationSubmissionContext for the AM.
-func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource) (*yarnpb.ApplicationSubmissionContextProto, error) {
+func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource, specJSON []byte) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	o := sub.Opts
 	amCreds := &creds.Credentials{}
 	amCreds.AddSecret(spec.SecretAlias, []byte(secret))
+	if len(specJSON) > 0 {
+		amCreds.AddSecret(spec.SpecSecretAlias, specJSON)
+	}
 	tokens, err := amCreds.Marshal(creds.FormatWritable)
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
@@ -307,16 +357,16 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if err != nil {
 		return nil, err
 	}
-	mem, cores := o.AMMemoryMB, o.AMCores
+	mem, cores, amounts := o.AMMemoryMB, o.AMCores, []ResourceAmount(nil)
 	if o.DeployMode == "cluster" {
-		mem, cores = o.DriverMemoryMB, o.DriverCores
+		mem, cores, amounts = o.DriverMemoryMB, o.DriverCores, o.DriverResources
 	}
 	asc := &yarnpb.ApplicationSubmissionContextProto{
 		ApplicationId:   id.Proto(),
 		ApplicationName: proto.String(appName(o)),
 		Queue:           proto.String(o.Queue),
 		AmContainerSpec: clc,
-		Resource:        &yarnpb.ResourceProto{Memory: proto.Int64(mem), VirtualCores: proto.Int32(cores)},
+		Resource:        resourceProto(mem, cores, amounts),
 		ApplicationType: proto.String(ApplicationType),
 		ApplicationTags: o.Tags,
 	}
@@ -326,8 +376,13 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if o.MaxAppAttempts > 0 {
 		asc.MaxAppAttempts = proto.Int32(int32(o.MaxAppAttempts))
 	}
-	if o.NodeLabel != "" {
-		asc.NodeLabelExpression = proto.String(o.NodeLabel)
+	if o.AMNodeLabel != "" {
+		// The AM's own request carries its label; the application's default
+		// (the context's label) would also apply to the executors.
+		asc.AmContainerResourceRequest = []*yarnpb.ResourceRequestProto{{
+			Priority: &yarnpb.PriorityProto{Priority: proto.Int32(0)}, ResourceName: proto.String("*"),
+			Capability: asc.Resource, NumContainers: proto.Int32(1), RelaxLocality: proto.Bool(true),
+			NodeLabelExpression: proto.String(o.AMNodeLabel)}}
 	}
 	o.Recovery.apply(asc, o.MaxAppAttempts)
 	return asc, nil
@@ -372,17 +427,4 @@ func addZipFile(zw *zip.Writer, src, name string) error {
 	}
 	_, err = io.Copy(w, f)
 	return err
-}
-
-// putBytes writes data to p and returns it as a resource.
-func putBytes(ctx context.Context, fsys staging.FS, p, link, typ string, data []byte) (spec.Resource, error) {
-	st, err := fsys.Create(ctx, bytes.NewReader(data), p, staging.FilePerm)
-	if errors.Is(err, os.ErrExist) {
-		return spec.Resource{}, fmt.Errorf("stage %s: %s already exists", link, fsys.URL(p))
-	}
-	if err != nil {
-		return spec.Resource{}, fmt.Errorf("stage %s: %w", link, err)
-	}
-	return spec.Resource{Name: link, URL: fsys.URL(p), Size: st.Size, Timestamp: st.ModTime, Type: typ,
-		Visibility: spec.VisibilityApplication}, nil
 }

@@ -3,10 +3,8 @@ package client
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"errors"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -190,7 +188,7 @@ func utSubmission(mode string) *Submission {
 		DeployMode: mode, App: "/home/alice/bin/pi", AppArgs: []string{"1000"}, Queue: "batch",
 		NumExecutors: 3, ExecutorMemoryMB: 2048, ExecutorCores: 2, DriverMemoryMB: 1536, DriverCores: 3,
 		AMMemoryMB: 384, AMCores: 1, MaxExecutorFailures: 7, DriverTimeout: 45 * time.Second,
-		Env: map[string]string{"K": "V"}, NodeLabel: "gpu", Tags: []string{"t1", "t2"},
+		Env: map[string]string{"K": "V"}, NodeLabel: "gpu", AMNodeLabel: "am", ExecutorNodeLabel: "gpu", Tags: []string{"t1", "t2"},
 	}}
 }
 
@@ -198,11 +196,11 @@ func TestAppSpec(t *testing.T) {
 	c := utCluster(t, map[string]string{"yarn.resourcemanager.am.max-attempts": "5"})
 	res := []spec.Resource{{Name: "pi", URL: "file:///s/pi", Type: spec.TypeFile, Visibility: spec.VisibilityApplication}}
 
-	a := c.appSpec(utSubmission("cluster"), utAppID, "file:///s", res)
+	a := c.appSpec(utSubmission("cluster"), utAppID, "file:///s", res, nil)
 	want := &spec.App{ID: "application_1700000000000_0042", Name: "pi", Mode: spec.ModeCluster, User: "alice",
 		StagingDir: "file:///s", Queue: "batch", NumExecutors: 3, MaxExecutorFailures: 7, MaxAttempts: 5,
 		DriverTimeout: spec.Duration(45 * time.Second), Resources: res,
-		Driver:   spec.Process{Command: []string{"./pi", "1000"}, Env: map[string]string{"K": "V"}, MemoryMB: 1536, Cores: 3},
+		Driver:   spec.Process{Command: []string{"./pi", "1000"}, Env: map[string]string{"K": "V"}, MemoryMB: 1536, Cores: 3, NodeLabel: "am"},
 		Executor: spec.Process{Command: []string{"./pi", "1000"}, Env: map[string]string{"K": "V"}, MemoryMB: 2048, Cores: 2, NodeLabel: "gpu"}}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("cluster mode spec:\n got %+v\nwant %+v", a, want)
@@ -211,7 +209,7 @@ func TestAppSpec(t *testing.T) {
 	sub := utSubmission("client")
 	sub.Opts.MaxAppAttempts = 1
 	sub.Opts.Name = "named"
-	a = c.appSpec(sub, utAppID, "", nil)
+	a = c.appSpec(sub, utAppID, "", nil, nil)
 	if a.Mode != spec.ModeClient || a.MaxAttempts != 1 || a.Name != "named" {
 		t.Errorf("client mode spec = %+v", a)
 	}
@@ -221,7 +219,7 @@ func TestAppSpec(t *testing.T) {
 
 	// Without yarn.resourcemanager.am.max-attempts the YARN default (2) applies.
 	c2 := utCluster(t, map[string]string{"yarn.resourcemanager.hostname": "rm"})
-	if a := c2.appSpec(utSubmission("cluster"), utAppID, "", nil); a.MaxAttempts != 2 {
+	if a := c2.appSpec(utSubmission("cluster"), utAppID, "", nil, nil); a.MaxAttempts != 2 {
 		t.Errorf("default attempts = %d, want 2", a.MaxAttempts)
 	}
 
@@ -232,7 +230,7 @@ func TestAppSpec(t *testing.T) {
 		{Source: "/home/alice/pi", Name: "pi", Location: staging.Local, Path: "/home/alice/pi"},
 		{Source: "local:/opt/lib/y.so", Name: "y.so", Location: staging.NodeLocal, Path: "/opt/lib/y.so"},
 	}}
-	a = c.appSpec(sub, utAppID, "", nil)
+	a = c.appSpec(sub, utAppID, "", nil, nil)
 	if got := a.Executor.Env[spec.EnvNodeLocalLinks]; got != "/opt/data/x.txt#x.txt,/opt/lib/y.so#y.so" {
 		t.Errorf("%s = %q", spec.EnvNodeLocalLinks, got)
 	}
@@ -246,7 +244,7 @@ func TestAppSpec(t *testing.T) {
 	// Executors only: the executor command, no driver.
 	sub = utSubmission("cluster")
 	sub.AppLink, sub.Opts.App, sub.Opts.ExecutorCommand = "", "", []string{"/usr/bin/worker", "-x"}
-	a = c.appSpec(sub, utAppID, "", nil)
+	a = c.appSpec(sub, utAppID, "", nil, nil)
 	if a.Name != "worker" || len(a.Driver.Command) != 0 || !reflect.DeepEqual(a.Executor.Command, []string{"/usr/bin/worker", "-x"}) {
 		t.Errorf("executors-only spec = %+v", a)
 	}
@@ -290,7 +288,7 @@ func TestSubmissionContext(t *testing.T) {
 	} {
 		sub := utSubmission(tc.mode)
 		sub.Opts.Priority, sub.Opts.MaxAppAttempts = tc.priority, tc.attempts
-		asc, err := c.submissionContext(sub, utAppID, secret, res)
+		asc, err := c.submissionContext(sub, utAppID, secret, res, []byte(`{"id":"x"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,8 +310,11 @@ func TestSubmissionContext(t *testing.T) {
 		if (asc.MaxAppAttempts != nil) != tc.wantTries || int(asc.GetMaxAppAttempts()) != tc.attempts {
 			t.Errorf("%s: max attempts = %v, want %d", tc.mode, asc.MaxAppAttempts, tc.attempts)
 		}
-		if asc.GetNodeLabelExpression() != "gpu" {
-			t.Errorf("%s: node label = %q", tc.mode, asc.GetNodeLabelExpression())
+		// The AM's label goes on its own request only: the context's label would be every container's default.
+		if amr := asc.GetAmContainerResourceRequest(); asc.NodeLabelExpression != nil || len(amr) != 1 ||
+			amr[0].GetNodeLabelExpression() != "am" || amr[0].GetResourceName() != "*" || amr[0].GetNumContainers() != 1 ||
+			amr[0].GetCapability().GetMemory() != tc.mem {
+			t.Errorf("%s: node label = %v, AM request %v", tc.mode, asc.NodeLabelExpression, amr)
 		}
 
 		clc := asc.GetAmContainerSpec()
@@ -342,12 +343,16 @@ func TestSubmissionContext(t *testing.T) {
 		if !ok || string(got) != secret {
 			t.Errorf("%s: secret %q = %q, %v", tc.mode, spec.SecretAlias, got, ok)
 		}
+		// The spec travels in the credentials: no file to write on the cluster.
+		if got, ok := amCreds.Secret(spec.SpecSecretAlias); !ok || string(got) != `{"id":"x"}` {
+			t.Errorf("%s: spec in the credentials = %q, %v", tc.mode, got, ok)
+		}
 	}
 
 	// local: files are linked into the AM's container too (the cluster-mode driver runs there).
 	sub := utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
-	asc, err := c.submissionContext(sub, utAppID, secret, res)
+	asc, err := c.submissionContext(sub, utAppID, secret, res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +367,7 @@ func TestSubmissionContext(t *testing.T) {
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.
-	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}})
+	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}}, nil)
 	if err == nil {
 		t.Error("bad resource URL: no error")
 	}
@@ -424,41 +429,5 @@ func TestReportTerminalSucceeded(t *testing.T) {
 		if r.Terminal() != tc.terminal || r.Succeeded() != tc.succeeded {
 			t.Errorf("%s/%s: terminal=%v succeeded=%v, want %v %v", tc.state, tc.final, r.Terminal(), r.Succeeded(), tc.terminal, tc.succeeded)
 		}
-	}
-}
-
-func TestPutBytes(t *testing.T) {
-	ctx := context.Background()
-	root := t.TempDir()
-	fsys, err := staging.Open(ctx, hadoopconf.NewDefault(hadoopconf.Options{}), &url.URL{Scheme: "file", Path: "/"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	p := filepath.Join(root, "stage", "spindle-spec.json")
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	res, err := putBytes(ctx, fsys, p, spec.FileName, spec.TypeFile, []byte(`{"id":"x"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Name != spec.FileName || res.Size != 10 || res.Type != spec.TypeFile || res.Visibility != spec.VisibilityApplication ||
-		res.URL != fsys.URL(p) || !strings.HasPrefix(res.URL, "file:///") || res.Timestamp <= 0 {
-		t.Errorf("resource = %+v", res)
-	}
-	if err := res.Validate(); err != nil {
-		t.Errorf("resource invalid: %v", err)
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.ModTime().UnixMilli() != res.Timestamp {
-		t.Errorf("timestamp %d, file says %d (the NodeManager would refuse it)", res.Timestamp, st.ModTime().UnixMilli())
-	}
-	// Never overwrite: a second write of the same path fails naming it.
-	if _, err := putBytes(ctx, fsys, p, spec.FileName, spec.TypeFile, []byte("again")); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("second put: err = %v", err)
 	}
 }

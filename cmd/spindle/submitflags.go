@@ -15,6 +15,8 @@ type submitFlags struct {
 	fs             *pflag.FlagSet
 	conf           []string
 	env            []string
+	execResources  []string
+	driverRes      []string
 	propertiesFile string
 	noWait         bool
 	keyOf          map[string]string // flag name -> conf key
@@ -48,7 +50,9 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	str("max-app-attempts", client.KeyMaxAppAttempts, "ApplicationMaster attempts (default: the cluster's yarn.resourcemanager.am.max-attempts)")
 	list("tags", client.KeyTags, "comma-separated YARN application tags")
 	str("priority", client.KeyPriority, "YARN application priority")
-	str("node-label", client.KeyNodeLabel, "YARN node-label expression for all containers")
+	str("node-label", client.KeyExecutorNodeLabel, "YARN node-label expression for the executors (the AM's: --conf "+client.KeyAMNodeLabel+")")
+	fs.StringArrayVar(&f.execResources, "executor-resource", nil, "NAME=AMOUNT of a YARN resource type per executor, repeatable (gpu, fpga or a type of the cluster, e.g. yarn.io/gpu=1)")
+	fs.StringArrayVar(&f.driverRes, "driver-resource", nil, "NAME=AMOUNT of a YARN resource type for the driver's container (cluster mode), repeatable")
 	fs.Bool("wait", true, "follow the application until it ends and exit with its outcome")
 	f.keyOf["wait"] = client.KeyWait
 	fs.BoolVar(&f.noWait, "no-wait", false, "submit, print the application id and return")
@@ -80,6 +84,18 @@ func (f *submitFlags) layers() (confLayer, flagLayer map[string]string, err erro
 			return nil, nil, fmt.Errorf("--env %q: want K=V", e)
 		}
 		flagLayer[client.KeyEnvPrefix+k] = v
+	}
+	for _, r := range []struct {
+		flag, prefix string
+		vals         []string
+	}{{"executor-resource", client.KeyExecutorResourcePrefix, f.execResources}, {"driver-resource", client.KeyDriverResourcePrefix, f.driverRes}} {
+		for _, e := range r.vals {
+			k, v, ok := strings.Cut(e, "=")
+			if k = strings.TrimSpace(k); !ok || k == "" {
+				return nil, nil, fmt.Errorf("--%s %q: want NAME=AMOUNT, such as gpu=1", r.flag, e)
+			}
+			flagLayer[r.prefix+k+client.KeyResourceAmountSuffix] = v
+		}
 	}
 	f.fs.Visit(func(fl *pflag.Flag) {
 		key, ok := f.keyOf[fl.Name]

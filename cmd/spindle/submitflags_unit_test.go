@@ -43,7 +43,7 @@ func TestSubmitFlagsMapToKeys(t *testing.T) {
 		"--driver-memory", "1g", "--driver-cores", "1",
 		"--files", "a.txt,b.txt", "--files", "c.txt", "--archives", "x.zip", "--jars", "j.jar",
 		"--executor-command", "python3 worker.py", "--max-app-attempts", "1",
-		"--tags", "t1", "--tags", "t2,t3", "--priority", "4", "--node-label", "gpu",
+		"--tags", "t1", "--tags", "t2,t3", "--priority", "4", "--node-label", "gpu", "--executor-resource", "gpu=1", "--executor-resource", "example.com/widget=2", "--driver-resource", "fpga=1",
 		"--verbose", "--wait=false",
 		"--env", "FOO=bar", "--env", "EQ=a=b", "--env", "EMPTY=",
 		"--conf", "spindle.executor.maxFailures=9", "--conf", "spindle.hadoop.fs.defaultFS=hdfs://ns",
@@ -54,7 +54,7 @@ func TestSubmitFlagsMapToKeys(t *testing.T) {
 		client.KeyDriverMemory: "1g", client.KeyDriverCores: "1",
 		client.KeyFiles: "a.txt,b.txt,c.txt", client.KeyArchives: "x.zip", client.KeyJars: "j.jar",
 		client.KeyExecutorCommand: "python3 worker.py", client.KeyMaxAppAttempts: "1",
-		client.KeyTags: "t1,t2,t3", client.KeyPriority: "4", client.KeyNodeLabel: "gpu",
+		client.KeyTags: "t1,t2,t3", client.KeyPriority: "4", client.KeyExecutorNodeLabel: "gpu", "spindle.executor.resource.gpu.amount": "1", "spindle.executor.resource.example.com/widget.amount": "2", "spindle.driver.resource.fpga.amount": "1",
 		client.KeyVerbose: "true", client.KeyWait: "false",
 		client.KeyEnvPrefix + "FOO": "bar", client.KeyEnvPrefix + "EQ": "a=b", client.KeyEnvPrefix + "EMPTY": "",
 	}

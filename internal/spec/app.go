@@ -32,6 +32,8 @@ type Process struct {
 	Cores    int32 `json:"cores"`
 	// NodeLabel is a YARN node-label expression, empty for none.
 	NodeLabel string `json:"nodeLabel,omitempty"`
+	// ResourceAmounts are the resource types besides memory and vcores.
+	ResourceAmounts []ResourceAmount `json:"resourceAmounts,omitempty"`
 }
 
 // App is everything the client tells the ApplicationMaster about an application.
@@ -45,6 +47,8 @@ type App struct {
 
 	Driver   Process `json:"driver"`   // cluster mode only
 	Executor Process `json:"executor"` // what each executor runs
+	// Placement says where executors go (node, rack, constraints).
+	Placement Placement `json:"placement"`
 
 	NumExecutors int `json:"numExecutors"`
 	// MaxExecutorFailures is the failure budget: executor failures that count
@@ -106,18 +110,28 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // Marshal encodes the spec as indented JSON.
 func (a *App) Marshal() ([]byte, error) { return json.MarshalIndent(a, "", "  ") }
 
+// SpecSecretAlias is the alias under which the client puts the spec into
+// the AM container's credentials, so that submitting writes no file for it;
+// Read's file is the fallback.
+const SpecSecretAlias = "spindle.spec"
+
 // Read loads a spec written by Marshal.
 func Read(path string) (*App, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read application spec: %w", err)
 	}
+	return Parse(b, path)
+}
+
+// Parse decodes a spec written by Marshal; from names where it came from.
+func Parse(b []byte, from string) (*App, error) {
 	var a App
 	if err := json.Unmarshal(b, &a); err != nil {
-		return nil, fmt.Errorf("parse application spec %s: %w", path, err)
+		return nil, fmt.Errorf("parse application spec %s: %w", from, err)
 	}
 	if a.ID == "" || (a.Mode != ModeCluster && a.Mode != ModeClient) {
-		return nil, fmt.Errorf("application spec %s: missing id or unknown mode %q", path, a.Mode)
+		return nil, fmt.Errorf("application spec %s: missing id or unknown mode %q", from, a.Mode)
 	}
 	return &a, nil
 }

@@ -293,6 +293,12 @@ type Exclusions struct {
 
 // AllocateExcluding is Allocate with changes to the node exclusion list.
 func (s *Scheduler) AllocateExcluding(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, ex Exclusions, progress float32) (*AllocateResult, error) {
+	return s.allocate(ctx, asks, nil, releases, ex, progress)
+}
+
+// allocate is Allocate with optional SchedulingRequests (AllocateScheduling)
+// and node exclusions (AllocateExcluding).
+func (s *Scheduler) allocate(ctx context.Context, asks []*yarnpb.ResourceRequestProto, sreqs []*yarnpb.SchedulingRequestProto, releases []ContainerID, ex Exclusions, progress float32) (*AllocateResult, error) {
 	s.op.Lock()
 	defer s.op.Unlock()
 	s.mu.Lock()
@@ -311,13 +317,13 @@ func (s *Scheduler) AllocateExcluding(ctx context.Context, asks []*yarnpb.Resour
 			return nil, fmt.Errorf("yarn: allocate: %w", err)
 		}
 	}
-	resp, err := s.allocateOnce(ctx, asks, releases, ex, progress)
+	resp, err := s.allocateOnce(ctx, asks, sreqs, releases, ex, progress)
 	var nr *ipc.ApplicationMasterNotRegisteredError
 	if err != nil && errors.As(err, &nr) && !res.Reregistered {
 		if rerr := s.reregisterInto(ctx, res); rerr != nil {
 			return nil, fmt.Errorf("yarn: allocate: RM does not know this application master (%v) and registering again failed: %w", err, rerr)
 		}
-		resp, err = s.allocateOnce(ctx, asks, releases, ex, progress)
+		resp, err = s.allocateOnce(ctx, asks, sreqs, releases, ex, progress)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("yarn: allocate: %w", err)
@@ -374,15 +380,16 @@ func (s *Scheduler) accept(resp *yarnpb.AllocateResponseProto, res *AllocateResu
 
 // allocateOnce sends one allocate request with the current response id;
 // s.op must be held.
-func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceRequestProto, releases []ContainerID, ex Exclusions, progress float32) (*yarnpb.AllocateResponseProto, error) {
+func (s *Scheduler) allocateOnce(ctx context.Context, asks []*yarnpb.ResourceRequestProto, sreqs []*yarnpb.SchedulingRequestProto, releases []ContainerID, ex Exclusions, progress float32) (*yarnpb.AllocateResponseProto, error) {
 	s.mu.Lock()
 	rid := s.responseID
 	s.mu.Unlock()
 	req := &yarnpb.AllocateRequestProto{
-		Ask:        asks,
-		Release:    idsToProtos(releases),
-		ResponseId: proto.Int32(rid),
-		Progress:   proto.Float32(progress),
+		Ask:                asks,
+		SchedulingRequests: sreqs,
+		Release:            idsToProtos(releases),
+		ResponseId:         proto.Int32(rid),
+		Progress:           proto.Float32(progress),
 	}
 	if len(ex.Add) > 0 || len(ex.Remove) > 0 {
 		req.BlacklistRequest = &yarnpb.ResourceBlacklistRequestProto{BlacklistAdditions: ex.Add, BlacklistRemovals: ex.Remove}

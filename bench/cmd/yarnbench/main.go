@@ -70,6 +70,9 @@ type config struct {
 	queue        string
 	maxLoad      float64
 	maxLoadWait  time.Duration
+	multiN       int
+	multiNodes   int
+	nodes        int // RUNNING nodes when the benchmark started
 }
 
 func main() {
@@ -85,7 +88,9 @@ func parseFlags(args []string) (*config, error) {
 	var scen, tools, ns string
 	fs.IntVar(&c.runs, "runs", 5, "measured runs per scenario and tool")
 	fs.IntVar(&c.warmup, "warmup", 1, "unmeasured runs per tool before the latency and scale scenarios")
-	fs.StringVar(&scen, "scenarios", "latency,scale,upload", "comma-separated: latency, scale, upload")
+	fs.StringVar(&scen, "scenarios", "latency,scale,upload", "comma-separated: latency, scale, upload, multi")
+	fs.IntVar(&c.multiN, "multi-n", 128, "container count of the multi scenario")
+	fs.IntVar(&c.multiNodes, "multi-nodes", 4, "RUNNING NodeManagers the multi scenario needs (it is skipped with fewer)")
 	fs.StringVar(&tools, "tools", toolSpindle+","+toolDS, "comma-separated: spindle, dshell")
 	fs.StringVar(&ns, "n", "1,8,32", "container counts for the scale scenario")
 	fs.StringVar(&c.spindleSrc, "spindle-src", ".", "Spindle source tree to build ./cmd/spindle from (ignored with -spindle-bin)")
@@ -113,7 +118,7 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	var err error
-	if c.scenarios, err = set(scen, "latency", "scale", "upload"); err != nil {
+	if c.scenarios, err = set(scen, "latency", "scale", "upload", "multi"); err != nil {
 		return nil, fmt.Errorf("-scenarios: %w", err)
 	}
 	if c.tools, err = set(tools, toolSpindle, toolDS); err != nil {
@@ -194,6 +199,12 @@ func run() error {
 	out := os.Stdout
 	fmt.Fprintf(out, "yarnbench: cluster %s (%s, %d node(s), %d MB, %d vcores); work dir %s\n",
 		rm.base, cinfo.RMVersion, cinfo.Nodes, cinfo.MemoryMB, cinfo.VCores, cfg.work)
+	cfg.nodes = cinfo.Nodes
+	if cfg.scenarios["multi"] && cinfo.Nodes < cfg.multiNodes {
+		fmt.Fprintf(out, "yarnbench: skipping the multi scenario: it needs %d RUNNING NodeManagers and the cluster has %d (the test cluster's add-nm.sh starts more)\n",
+			cfg.multiNodes, cinfo.Nodes)
+		delete(cfg.scenarios, "multi")
+	}
 
 	var cleanupCache []string
 	env := os.Environ()
@@ -546,6 +557,19 @@ func (b *bench) jobs() []job {
 						Argv: b.dsJob("scale", n, "-shell_command", "true")}
 				})
 			}
+		}
+	}
+	if b.cfg.scenarios["multi"] {
+		n := b.cfg.multiN
+		for i := 0; i < b.cfg.warmup+b.cfg.runs; i++ {
+			add(i, i < b.cfg.warmup, func(tool string) job {
+				if tool == toolSpindle {
+					return job{Tool: tool, Scenario: "multi", N: n,
+						Argv: b.spindleJob(b.spindle, "multi", n, "--executor-command", "true")}
+				}
+				return job{Tool: tool, Scenario: "multi", N: n, Cleanup: b.dsCleanup(appName("multi")),
+					Argv: b.dsJob("multi", n, "-shell_command", "true")}
+			})
 		}
 	}
 	return out

@@ -57,6 +57,14 @@ func TestHasContainerID(t *testing.T) {
 	if hasContainerID(p, "container_1_0002_01_00000") || hasContainerID(p, "container_1_0002_01_000002") {
 		t.Error("prefix or other id matched")
 	}
+	// After an RM restart with recovery the container carries the RM's epoch.
+	epoch := filepath.Join(dir, "environ-epoch")
+	if err := os.WriteFile(epoch, []byte("CONTAINER_ID=container_e03_1_0002_01_000001\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !hasContainerID(epoch, "container_1_0002_01_000001") || hasContainerID(epoch, "container_1_0002_01_000002") {
+		t.Error("epoch container id: wrong match")
+	}
 }
 
 func TestClientOutputPatterns(t *testing.T) {

@@ -188,19 +188,34 @@ func (w *amWatcher) poll() {
 	w.mu.Unlock()
 }
 
-// hasContainerID reports whether the environment file holds CONTAINER_ID=id.
+// hasContainerID reports whether the environment file holds CONTAINER_ID=id,
+// with or without the RM epoch: a ResourceManager that restarted with
+// recovery (as the test cluster's does) names containers container_eNN_...,
+// which amContainerID cannot know in advance.
 func hasContainerID(environ, id string) bool {
 	b, err := os.ReadFile(environ)
 	if err != nil {
 		return false
 	}
-	want := []byte("CONTAINER_ID=" + id)
+	want := withoutEpoch(id)
 	for _, kv := range bytes.Split(b, []byte{0}) {
-		if bytes.Equal(kv, want) {
+		if v, ok := bytes.CutPrefix(kv, []byte("CONTAINER_ID=")); ok && withoutEpoch(string(v)) == want {
 			return true
 		}
 	}
 	return false
+}
+
+// withoutEpoch drops the epoch part of a container id: container_e17_1_2_01_000001 -> container_1_2_01_000001.
+func withoutEpoch(id string) string {
+	rest, ok := strings.CutPrefix(id, "container_e")
+	if !ok {
+		return id
+	}
+	if i := strings.IndexByte(rest, '_'); i > 0 {
+		return "container_" + rest[i+1:]
+	}
+	return id
 }
 
 // sampleProc reads VmHWM and utime+stime of the process at dir.

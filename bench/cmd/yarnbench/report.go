@@ -103,6 +103,13 @@ func mAMCPU() metric {
 	return msMetric("amCPU", func(r result) time.Duration { return r.AM.CPU }, func(r result) bool { return r.AM.Found })
 }
 
+// mAMCPUPer is the AM's CPU divided by the n containers it ran.
+func mAMCPUPer(n int) metric {
+	return metric{name: "amCPUPer", unit: "ms", get: func(r result) (float64, bool) {
+		return float64(r.AM.CPU) / float64(time.Millisecond) / float64(n), r.AM.Found
+	}}
+}
+
 func mUpTotal() metric {
 	return metric{name: "uploaded", unit: "B", get: func(r result) (float64, bool) {
 		return float64(r.UploadedTotal), r.Uploaded != nil
@@ -222,6 +229,16 @@ func reportMedians(sb *strings.Builder, rs []result) {
 	for _, n := range ns {
 		row("4", fmt.Sprintf("AM CPU user+sys, N=%d", n), cell{scenario: "scale", n: n, iter: allIters}, mAMCPU())
 	}
+	for _, n := range ns {
+		row("4", fmt.Sprintf("AM CPU per container, N=%d", n), cell{scenario: "scale", n: n, iter: allIters}, mAMCPUPer(n))
+	}
+	for _, n := range scenarioNs(rs, "multi") {
+		c := cell{scenario: "multi", n: n, iter: allIters}
+		row("7", fmt.Sprintf("N=%d × `true` over several NodeManagers: start → client exit", n), c, mTotal())
+		row("7", fmt.Sprintf("AM peak RSS (VmHWM), N=%d over several NodeManagers", n), c, mAMRSS())
+		row("7", fmt.Sprintf("AM CPU user+sys, N=%d over several NodeManagers", n), c, mAMCPU())
+		row("7", fmt.Sprintf("AM CPU per container, N=%d over several NodeManagers", n), c, mAMCPUPer(n))
+	}
 	if len(ns) > 0 {
 		n := ns[0]
 		row("5", fmt.Sprintf("client CPU user+sys, one submission followed to the end (N=%d)", n), cell{scenario: "scale", n: n, iter: allIters}, mClientCPU())
@@ -291,11 +308,14 @@ func reportRuns(sb *strings.Builder, rs []result) {
 }
 
 // scaleNs returns the container counts of the scale runs, ascending.
-func scaleNs(rs []result) []int {
+func scaleNs(rs []result) []int { return scenarioNs(rs, "scale") }
+
+// scenarioNs returns the container counts of a scenario's runs, ascending.
+func scenarioNs(rs []result, scenario string) []int {
 	seen := map[int]bool{}
 	var ns []int
 	for _, r := range rs {
-		if r.Scenario == "scale" && !seen[r.N] {
+		if r.Scenario == scenario && !seen[r.N] {
 			seen[r.N] = true
 			ns = append(ns, r.N)
 		}
