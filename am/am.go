@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/am/httpapi"
+	"github.com/spindle-yarn/spindle/am/workqueue"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -59,6 +60,10 @@ type master struct {
 
 	stateMu sync.Mutex
 	state   string
+
+	queue  *workqueue.Queue // the work queue (see tasks.go)
+	scaler *scaler          // dynamic allocation; nil when off
+	events eventLog         // dynamic allocation's decisions
 }
 
 func (m *master) finish(r result) {
@@ -76,16 +81,19 @@ func (m *master) App() container.AppInfo {
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
 	return container.AppInfo{ID: m.spec.ID, Name: m.spec.Name, Mode: string(m.spec.Mode),
-		State: m.state, TargetExecutors: m.pool.Target()}
+		State: m.state, TargetExecutors: m.pool.Target(), Queue: m.queueCounts(), DynamicAllocation: m.scaler != nil}
 }
 
 // Executors implements httpapi.Backend.
-func (m *master) Executors() []container.ExecutorInfo { return m.pool.Infos() }
+func (m *master) Executors() []container.ExecutorInfo { return m.withActivity(m.pool.Infos()) }
 
 // Scale implements httpapi.Backend.
 func (m *master) Scale(n int) error {
 	if n < 0 {
 		return fmt.Errorf("executors must be >= 0, not %d", n)
+	}
+	if m.scaler != nil {
+		return fmt.Errorf("dynamic allocation scales the executors (spindle.dynamicAllocation.enabled=true): set its minExecutors and maxExecutors instead")
 	}
 	stop := m.pool.SetTarget(n)
 	m.log.Infof("scaling to %d executors", n)
@@ -126,14 +134,18 @@ func orDefault(s, d string) string {
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
 	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
+	cmd := spec.ExecutorCommand(m.spec.Executor.Command)
+	if m.spec.Tasks != "" {
+		cmd = spec.TaskExecutorCommand(m.spec.Executor.Command)
+	}
 	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role),
-		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
+		Command: cmd, Tokens: m.tokens}
 	return c.Proto()
 }
 
 // serveAPI starts the HTTP API on host:0 and returns its URL.
 func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, error) {
-	srv, err := httpapi.New(m.secret, m)
+	srv, err := httpapi.New(m.secret, m, m.tasksOption())
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API: %w", err)
 	}

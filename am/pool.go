@@ -33,6 +33,7 @@ type executor struct {
 	started     time.Time
 	finished    time.Time
 	stopping    bool // the AM asked it to stop: its end is not a failure
+	stopReq     chan struct{} // closed when the AM asks it to stop gracefully (see pool.Release)
 }
 
 func (e *executor) live() bool { return e.state == stateStarting || e.state == stateRunning }
@@ -50,6 +51,7 @@ type pool struct {
 	byContainer map[string]*executor
 	all         []*executor
 	changed     chan struct{} // closed and replaced on every change, for waiters
+	onEnd       func(id string, taskFault bool) // called once an executor has ended (see ended)
 }
 
 func newPool(target, maxFailures int, memoryMB int64) *pool {

@@ -108,6 +108,9 @@ func newAttempt(opts Options) (*attempt, error) {
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
 		cleanup: stagingCleanup(conf, app)}
+	if err := a.initTasks(); err != nil {
+		return nil, err
+	}
 	if err := a.connect(conf, amCreds, getenv); err != nil {
 		return nil, err
 	}
@@ -147,6 +150,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	a.loop = newAllocator(a.sched, yarnNMs{yarn.NewNodeManagers(a.ipc, nmTokens)}, a.pool, a.log)
 	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
 	a.loop.launchContext = a.executorLaunchContext
+	a.loop.progress = a.progress
 	a.alloc = a.loop
 	return nil
 }
@@ -157,7 +161,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 func (a *attempt) run(ctx context.Context) error {
 	apiCtx, stopAPI := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	defer func() { stopAPI(); wg.Wait() }()
+	defer func() { a.closeQueue(); stopAPI(); wg.Wait() }()
 	trackingURL, err := a.register(ctx, apiCtx, &wg)
 	if err != nil {
 		return err
@@ -170,6 +174,11 @@ func (a *attempt) run(ctx context.Context) error {
 		if err := a.loop.run(loopCtx); err != nil {
 			a.finish(failed(err.Error()))
 		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.runScaler(loopCtx)
 	}()
 	stopDriver := a.superviseDriver(loopCtx)
 	select {
@@ -222,6 +231,8 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 // stops the driver (a no-op for the watches, which end with ctx).
 func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 	switch {
+	case a.spec.Tasks != "":
+		go a.runTasks(ctx, a.spec.Tasks)
 	case a.spec.Mode == spec.ModeClient:
 		go a.watchDriver(ctx)
 	case len(a.spec.Driver.Command) == 0:
@@ -277,7 +288,7 @@ func failureBudget(app *spec.App) int {
 	if app.MaxExecutorFailures > 0 {
 		return app.MaxExecutorFailures
 	}
-	return defaultFailureBudget(app.NumExecutors)
+	return defaultFailureBudget(max(app.NumExecutors, dynamicMaxExecutors(app.DynamicAllocation)))
 }
 
 // driverResult turns the driver's exit into the application's outcome.
