@@ -37,6 +37,7 @@ const (
 	KeyMaxExecutorFailures = "spindle.executor.maxFailures"
 	KeyDriverTimeout       = "spindle.driver.timeout"
 	KeyStagingDir          = "spindle.yarn.stagingDir"
+	KeyTasks               = "spindle.tasks.file" // --tasks FILE: a job array
 	KeyEnvPrefix           = "spindle.env."    // spindle.env.K=V: --env K=V
 	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
 )
@@ -98,6 +99,11 @@ type Options struct {
 	StagingDir          string // overrides <home>/.spindle/staging
 	DriverTimeout       time.Duration
 	Hadoop              map[string]string // Hadoop configuration overrides
+	// DynamicAllocation holds the spindle.dynamicAllocation.* keys (checked);
+	// empty when none is set.
+	DynamicAllocation map[string]string
+	// Tasks is the tasks file of a job array (--tasks), "" for none.
+	Tasks string
 
 	App     string
 	AppArgs []string
@@ -111,6 +117,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveApp(o)
 	r.resolveSizes(o)
 	r.resolveYARN(o)
+	r.resolveTasks(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

@@ -168,7 +168,7 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 		return &Outcome{ID: app.ID, Submitted: true}, nil
 	}
 	s := &session{cl: cl, app: app, opts: opts, cfg: cfg}
-	if opts.DeployMode == "cluster" && cfg.Driver == nil {
+	if (opts.DeployMode == "cluster" || opts.Tasks != "") && cfg.Driver == nil {
 		rep, err := cl.Follow(ctx, app.ID, nil, cfg.OnReport)
 		return s.end(ctx, rep, err)
 	}

@@ -176,7 +176,11 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	if err != nil {
 		return nil, err
 	}
-	return append(resources, specRes), nil
+	amOnly, err := stageTasks(ctx, fsys, dir, sub, app)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(resources, specRes), amOnly...), nil
 }
 
 // undoSubmit leaves nothing behind after a failed submission: it kills the
@@ -276,6 +280,10 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
+	}
+	a.DynamicAllocation = o.DynamicAllocation
+	if o.Tasks != "" {
+		a.Mode, a.Tasks = spec.ModeCluster, spec.TasksLink // no driver: the AM runs the job array
 	}
 	return a
 }
