@@ -69,6 +69,9 @@ func checkTasksFile(path string) error {
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSuffix(sc.Bytes(), []byte("\r"))
+		if len(b) > workqueue.DefaultMaxBodyBytes {
+			return tooLong(path, line)
+		}
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
@@ -77,7 +80,7 @@ func checkTasksFile(path string) error {
 	}
 	switch err := sc.Err(); {
 	case err == bufio.ErrTooLong:
-		return fmt.Errorf("--tasks %q: line %d is longer than %d bytes, the limit of a task: pass big inputs as files and their names as tasks", path, line+1, workqueue.DefaultMaxBodyBytes)
+		return tooLong(path, line+1)
 	case err != nil:
 		return fmt.Errorf("--tasks %q: %w", path, err)
 	case n == 0:
@@ -113,4 +116,9 @@ func stageTasks(ctx context.Context, fsys staging.FS, dir string, sub *Submissio
 func dynamicEnabled(o *Options) bool {
 	_, enabled, err := dynalloc.ParseConfig(o.DynamicAllocation)
 	return err == nil && enabled
+}
+
+// tooLong is the error for a line of the tasks file beyond the body limit.
+func tooLong(path string, line int) error {
+	return fmt.Errorf("--tasks %q: line %d is longer than %d bytes, the limit of a task: pass big inputs as files and their names as tasks", path, line, workqueue.DefaultMaxBodyBytes)
 }
