@@ -33,7 +33,8 @@ type executor struct {
 	started     time.Time
 	finished    time.Time
 	stopping    bool // the AM asked it to stop: its end is not a failure
-	stopReq     chan struct{} // closed when the AM asks it to stop gracefully (see pool.Release)
+	// stopReq is closed when the AM asks it to stop gracefully (pool.Release).
+	stopReq chan struct{}
 }
 
 func (e *executor) live() bool { return e.state == stateStarting || e.state == stateRunning }
@@ -51,7 +52,8 @@ type pool struct {
 	byContainer map[string]*executor
 	all         []*executor
 	changed     chan struct{} // closed and replaced on every change, for waiters
-	onEnd       func(id string, taskFault bool) // called once an executor has ended (see ended)
+	// onEnd is called once an executor has ended (see ended).
+	onEnd func(id string, taskFault bool)
 }
 
 func newPool(target, maxFailures int, memoryMB int64) *pool {

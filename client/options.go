@@ -37,7 +37,7 @@ const (
 	KeyMaxExecutorFailures = "spindle.executor.maxFailures"
 	KeyDriverTimeout       = "spindle.driver.timeout"
 	KeyStagingDir          = "spindle.yarn.stagingDir"
-	KeyTasks               = "spindle.tasks.file" // --tasks FILE: a job array
+	KeyTasks               = "spindle.tasks.file"
 	KeyEnvPrefix           = "spindle.env."    // spindle.env.K=V: --env K=V
 	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
 )

@@ -135,3 +135,30 @@ func statusOf(err error) int {
 	}
 	return 0
 }
+
+func TestStatusPageShowsQueueAndActivity(t *testing.T) {
+	e := newTestEnv(t)
+	e.backend.mu.Lock()
+	e.backend.app.DynamicAllocation = true
+	e.backend.app.Queue = container.QueueCounts{Queued: 5, Leased: 2, Done: 40, Failed: 1, Total: 48, Sealed: true}
+	e.backend.execs = append(e.backend.execs,
+		container.ExecutorInfo{ID: "4", State: container.ExecutorRunning, Activity: container.ActivityBusy, Leases: 1},
+		container.ExecutorInfo{ID: "5", State: container.ExecutorRunning, Activity: container.ActivityIdle, IdleSince: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
+		container.ExecutorInfo{ID: "6", State: container.ExecutorRunning, Activity: container.ActivityStopping})
+	e.backend.mu.Unlock()
+	status, body, _ := e.doAuth("GET", "/", nil, "")
+	if status != http.StatusOK {
+		t.Fatalf("GET /: %d %s", status, body)
+	}
+	for _, want := range []string{
+		"Dynamic allocation</th><td>on",
+		"5 queued, 2 leased, 40 done, 1 failed of 48 (sealed)",
+		"<td>busy (1 tasks)</td>",
+		"<td>idle since 2024-05-06 07:08:09 UTC</td>",
+		"<td>stopping</td>",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("status page lacks %q", want)
+		}
+	}
+}

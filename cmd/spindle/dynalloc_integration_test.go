@@ -46,10 +46,10 @@ func buildTaskqueue(t *testing.T) string {
 
 // tick is one sample of the AM API.
 type tick struct {
-	t                       time.Duration
-	target, running         int // running: live executors not being stopped
-	queued, leased, done    int
-	busy, idle, stopping    int
+	t                    time.Duration
+	target, running      int // running: live executors not being stopped
+	queued, leased, done int
+	busy, idle, stopping int
 }
 
 func (k tick) String() string {
@@ -259,9 +259,9 @@ func runQueueApp(t *testing.T, n int, work, idle time.Duration, kill bool) (*que
 	kv := map[string]string{
 		client.KeyMaster: "yarn", client.KeyDeployMode: "client", client.KeyExecutorMemory: "128m",
 		client.KeyFiles: bin, client.KeyExecutorCommand: "./taskqueue -work " + work.String(),
-		"spindle.dynamicAllocation.enabled":                "true",
-		"spindle.dynamicAllocation.minExecutors":           "1",
-		"spindle.dynamicAllocation.maxExecutors":           "6",
+		"spindle.dynamicAllocation.enabled":                 "true",
+		"spindle.dynamicAllocation.minExecutors":            "1",
+		"spindle.dynamicAllocation.maxExecutors":            "6",
 		"spindle.dynamicAllocation.schedulerBacklogTimeout": "1s",
 		"spindle.dynamicAllocation.executorIdleTimeout":     idle.String(),
 		client.KeyName: "e2e-dynalloc",
@@ -276,7 +276,7 @@ func runQueueApp(t *testing.T, n int, work, idle time.Duration, kill bool) (*que
 	log := logrus.New()
 	log.SetOutput(testWriter{t})
 	out, err := client.Run(ctx, conf, opts, client.RunConfig{Log: log, Driver: queueDriver(n, 3*idle, kill, run),
-		Executable: func() (string, error) { return e2e.spindle, nil },
+		Executable:  func() (string, error) { return e2e.spindle, nil },
 		OnSubmitted: func(a *client.Application) { t.Logf("application %s", a.ID) }})
 	if err != nil {
 		t.Fatalf("run: %v", err)
