@@ -94,10 +94,10 @@ type queueRun struct {
 	err      error
 }
 
-// queueDriver enqueues n tasks, seals, samples the AM API every 250 ms until
-// the queue is finished and then until one executor is left (at most
-// settle), optionally killing a busy executor with SIGKILL once two or more
-// run, and collects the tasks.
+// queueDriver enqueues n tasks, samples the AM API every 250 ms until they
+// have finished and then until one executor is left (at most settle),
+// optionally killing a busy executor with SIGKILL once two or more run,
+// then seals the queue and collects the tasks.
 func queueDriver(n int, settle time.Duration, kill bool, out *queueRun) client.DriverFunc {
 	return func(ctx context.Context, d client.Driver) client.DriverResult {
 		fail := func(err error) client.DriverResult {
@@ -126,10 +126,13 @@ func queueDriver(n int, settle time.Duration, kill bool, out *queueRun) client.D
 		if _, err := c.EnqueueBatch(ctx, batch); err != nil {
 			return fail(err)
 		}
-		if _, err := c.Seal(ctx); err != nil {
+		// The queue stays open while the driver watches, as for a driver that
+		// may have more work later: idle executors wait for tasks rather than
+		// exit, so that dynamic allocation has to release them.
+		if err := watch(ctx, c, d.Env.AppID, n, settle, kill, out); err != nil {
 			return fail(err)
 		}
-		if err := watch(ctx, c, d.Env.AppID, settle, kill, out); err != nil {
+		if _, err := c.Seal(ctx); err != nil {
 			return fail(err)
 		}
 		if err := collect(ctx, c, out); err != nil {
@@ -139,9 +142,9 @@ func queueDriver(n int, settle time.Duration, kill bool, out *queueRun) client.D
 	}
 }
 
-// watch samples the AM API until the queue is finished and one executor
-// is left (or settle has passed since the queue finished).
-func watch(ctx context.Context, c *container.Client, appID string, settle time.Duration, kill bool, out *queueRun) error {
+// watch samples the AM API until all n tasks have finished and one
+// executor is left (or settle has passed since the tasks finished).
+func watch(ctx context.Context, c *container.Client, appID string, n int, settle time.Duration, kill bool, out *queueRun) error {
 	start := time.Now()
 	var finished time.Time
 	for {
@@ -155,10 +158,8 @@ func watch(ctx context.Context, c *container.Client, appID string, settle time.D
 				return err
 			}
 		}
-		if finished.IsZero() && k.queued == 0 && k.leased == 0 && k.done+countFailed(ctx, c) >= 1 {
-			if qc, err := c.QueueCounts(ctx); err == nil && qc.Finished {
-				finished = time.Now()
-			}
+		if finished.IsZero() && k.queued == 0 && k.leased == 0 && k.done+countFailed(ctx, c) >= n {
+			finished = time.Now()
 		}
 		if !finished.IsZero() && ((k.running == 1 && k.stopping == 0 && k.target == 1) || time.Since(finished) > settle) {
 			return nil
