@@ -246,6 +246,7 @@ func (a *allocator) completed(st *yarnpb.ContainerStatusProto) {
 	if e == nil || why == "" {
 		return
 	}
+	a.pool.ended(e, out)
 	switch out {
 	case outcomeFailed:
 		a.log.Warnf("executor %d (%s on %s) %s", e.id, cid, e.node, why)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/am/httpapi"
+	"github.com/spindle-yarn/spindle/am/workqueue"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -69,6 +70,9 @@ type master struct {
 	maxAttempts  int
 	amContainer  string
 	driverLogURL string
+	queue  *workqueue.Queue // the work queue (see tasks.go)
+	scaler *scaler          // dynamic allocation; nil when off
+	scales scaleLog         // dynamic allocation's decisions
 }
 
 func (m *master) finish(r result) {
@@ -86,16 +90,19 @@ func (m *master) App() container.AppInfo {
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
 	return container.AppInfo{ID: m.spec.ID, Name: m.spec.Name, Mode: string(m.spec.Mode),
-		State: m.state, TargetExecutors: m.pool.Target(), Live: m.liveInfo()}
+		State: m.state, TargetExecutors: m.pool.Target(), Live: m.liveInfo(), Tasks: m.queueCounts(), DynamicAllocation: m.scaler != nil}
 }
 
 // Executors implements httpapi.Backend.
-func (m *master) Executors() []container.ExecutorInfo { return m.pool.Infos() }
+func (m *master) Executors() []container.ExecutorInfo { return m.withActivity(m.pool.Infos()) }
 
 // Scale implements httpapi.Backend.
 func (m *master) Scale(n int) error {
 	if n < 0 {
 		return fmt.Errorf("executors must be >= 0, not %d", n)
+	}
+	if m.scaler != nil {
+		return fmt.Errorf("dynamic allocation scales the executors (spindle.dynamicAllocation.enabled=true): set its minExecutors and maxExecutors instead")
 	}
 	stop := m.pool.SetTarget(n)
 	m.log.Infof("scaling to %d executors", n)
@@ -141,14 +148,17 @@ func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchCont
 		env[spec.EnvAMAddressFile] = spec.AddressFileURI(m.spec.StagingDir)
 		env[spec.EnvHadoopUser] = m.spec.User
 	}
-	c := launch.Context{Resources: m.spec.Resources, Env: env,
-		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
+	cmd := spec.ExecutorCommand(m.spec.Executor.Command)
+	if m.spec.Tasks != "" {
+		cmd = spec.TaskExecutorCommand(m.spec.Executor.Command)
+	}
+	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: cmd, Tokens: m.tokens}
 	return c.Proto()
 }
 
 // serveAPI starts the HTTP API on host:0 and returns its URL.
 func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, error) {
-	srv, err := httpapi.New(m.secret, m)
+	srv, err := httpapi.New(m.secret, m, m.tasksOption())
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API: %w", err)
 	}

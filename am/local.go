@@ -42,6 +42,14 @@ type LocalOptions struct {
 	Output io.Writer
 	// Log receives the local AM's log lines.
 	Log *logrus.Logger
+	// DynamicAllocation holds spindle.dynamicAllocation.* keys; dynamic
+	// allocation is on when it says enabled=true.
+	DynamicAllocation map[string]string
+	// Tasks, when set, makes the application a job array: the path of a
+	// file with one task per line, which the local AM enqueues and whose
+	// outcome ends the application (there is no driver). ExecutorCommand
+	// must then be the task launcher (`spindle executor --tasks -- CMD`).
+	Tasks string
 }
 
 // Local is a running local-mode application.
@@ -70,7 +78,8 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, err
 	}
 	id := fmt.Sprintf("local-%d", time.Now().UnixMilli())
-	app := &spec.App{ID: id, Name: o.Name, Mode: spec.ModeLocal, NumExecutors: o.Executors}
+	app := &spec.App{ID: id, Name: o.Name, Mode: spec.ModeLocal, NumExecutors: o.Executors,
+		DynamicAllocation: o.DynamicAllocation, Tasks: o.Tasks}
 	maxFailures := o.MaxExecutorFailures
 	if maxFailures <= 0 {
 		maxFailures = defaultFailureBudget(o.Executors)
@@ -89,6 +98,10 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		procs: map[string]*exec.Cmd{}, secret: spec.ExecutorSecret(secret), appID: id}
 	m.alloc = l
 	lc.m, lc.l = m, l
+	if err := m.initTasks(); err != nil {
+		lc.removeWorkDir()
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	lc.cancel = cancel
 	if m.amURL, err = m.serveAPI(runCtx, &lc.wg); err != nil {
@@ -105,6 +118,10 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 			m.finish(failed(err.Error()))
 		}
 	}()
+	go m.runScaler(launchCtx)
+	if o.Tasks != "" {
+		go m.runTasks(launchCtx, o.Tasks)
+	}
 	go func() {
 		var r result
 		select {
@@ -119,6 +136,7 @@ func StartLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		l.stop(sctx, m.pool.StopAll())
 		scancel()
 		l.waitAll()
+		m.closeQueue()
 		cancel()
 		lc.wg.Wait()
 		lc.removeWorkDir()
@@ -254,6 +272,7 @@ func (l *localLauncher) start(e *executor) error {
 		delete(l.procs, e.containerID)
 		l.mu.Unlock()
 		if ex, outc, why := l.pool.Completed(e.containerID, status, diag); ex != nil && why != "" {
+			l.pool.ended(ex, outc)
 			if outc == outcomeFailed {
 				l.log.Warnf("executor %d %s", e.id, why)
 			} else {

@@ -34,6 +34,8 @@ type executor struct {
 	finished    time.Time
 	stopping    bool // the AM asked it to stop: its end is not a failure
 	replaces    int  // the id of the failed or lost executor this one replaces
+	// stopReq is closed when the AM asks it to stop gracefully (pool.Release).
+	stopReq chan struct{}
 }
 
 func (e *executor) live() bool { return e.state == stateStarting || e.state == stateRunning }
@@ -56,6 +58,8 @@ type pool struct {
 	changed     chan struct{} // closed and replaced on every change, for waiters
 	events      *eventLog     // where executor events go (nil: nowhere)
 	unreplaced  []int         // failed or lost executors no new one has replaced yet
+	// onEnd is called once an executor has ended (see ended).
+	onEnd func(id string, taskFault bool)
 }
 
 func newPool(target, maxFailures int, memoryMB int64) *pool {

@@ -122,6 +122,9 @@ func newAttempt(opts Options) (*attempt, error) {
 	a.logDirs = splitComma(getenv("LOG_DIRS"))
 	a.stderrFile = &fileWriter{w: log.Out}
 	log.SetOutput(a.stderrFile)
+	if err := a.initTasks(); err != nil {
+		return nil, err
+	}
 	if err := a.connect(conf, amCreds, getenv); err != nil {
 		return nil, err
 	}
@@ -167,6 +170,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	a.loop.user, a.loop.memory, a.loop.cores, a.loop.label = a.spec.User, a.spec.Executor.MemoryMB, a.spec.Executor.Cores, a.spec.Executor.NodeLabel
 	a.loop.plan = newAskPlan(a.spec)
 	a.loop.launchContext = a.executorLaunchContext
+	a.loop.progress = a.progress
 	a.alloc = a.loop
 	return nil
 }
@@ -177,7 +181,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 func (a *attempt) run(ctx context.Context) error {
 	apiCtx, stopAPI := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	defer func() { stopAPI(); wg.Wait() }()
+	defer func() { a.closeQueue(); stopAPI(); wg.Wait() }()
 	trackingURL, err := a.register(ctx, apiCtx, &wg)
 	if err != nil {
 		return err
@@ -195,6 +199,11 @@ func (a *attempt) run(ctx context.Context) error {
 	go func() {
 		defer close(persisted)
 		a.persist(loopCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.runScaler(loopCtx)
 	}()
 	stopDriver := a.superviseDriver(loopCtx)
 	select {
@@ -253,6 +262,8 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 // stops the driver (a no-op for the watches, which end with ctx).
 func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 	switch {
+	case a.spec.Tasks != "":
+		go a.runTasks(ctx, a.spec.Tasks)
 	case a.spec.Mode == spec.ModeClient:
 		go a.watchDriver(ctx)
 	case len(a.spec.Driver.Command) == 0:
@@ -305,7 +316,7 @@ func failureBudget(app *spec.App) int {
 	if app.MaxExecutorFailures > 0 {
 		return app.MaxExecutorFailures
 	}
-	return defaultFailureBudget(app.NumExecutors)
+	return defaultFailureBudget(max(app.NumExecutors, dynamicMaxExecutors(app.DynamicAllocation)))
 }
 
 // driverResult turns the driver's exit into the application's outcome.

@@ -48,6 +48,9 @@ func runLocal(ctx context.Context, opts *Options, cfg RunConfig) (*Outcome, erro
 	if err != nil {
 		return nil, err
 	}
+	if opts.DynamicAllocation != nil && dynamicEnabled(opts) {
+		n = opts.NumExecutors
+	}
 	execCmd, err := localCommands(opts, cfg)
 	if err != nil {
 		return nil, err
@@ -55,9 +58,13 @@ func runLocal(ctx context.Context, opts *Options, cfg RunConfig) (*Outcome, erro
 	files := append(append([]string{}, opts.Files...), opts.Jars...)
 	lc, err := am.StartLocal(ctx, am.LocalOptions{Name: appName(opts), Executors: n, ExecutorCommand: execCmd,
 		Env: opts.Env, Files: files, Archives: opts.Archives, MaxExecutorFailures: opts.MaxExecutorFailures,
-		Output: cfg.ExecutorOutput, Log: cfg.Log})
+		Output: cfg.ExecutorOutput, Log: cfg.Log, DynamicAllocation: opts.DynamicAllocation, Tasks: opts.Tasks})
 	if err != nil {
 		return nil, err
+	}
+	if opts.Tasks != "" { // a job array: the local AM runs it, there is no driver
+		err = lc.Wait()
+		return &Outcome{Interrupted: ctx.Err() != nil, Succeeded: err == nil, Diagnostics: lc.Diagnostics()}, nil
 	}
 	o := *opts
 	o.NumExecutors = n
@@ -81,6 +88,16 @@ func localCommands(opts *Options, cfg RunConfig) ([]string, error) {
 	}
 	if cfg.Driver != nil && len(opts.ExecutorCommand) > 0 {
 		return opts.ExecutorCommand, nil
+	}
+	if opts.Tasks != "" {
+		if err := checkTasksFile(opts.Tasks); err != nil {
+			return nil, err
+		}
+		exe, err := cfg.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the spindle binary for the local task launchers: %w", err)
+		}
+		return append([]string{exe, "executor", "--tasks", "--"}, opts.ExecutorCommand...), nil
 	}
 	if opts.App == "" {
 		return nil, errors.New("no program to run: give APP, the path to the driver program")

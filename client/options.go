@@ -37,6 +37,7 @@ const (
 	KeyMaxExecutorFailures = "spindle.executor.maxFailures"
 	KeyDriverTimeout       = "spindle.driver.timeout"
 	KeyStagingDir          = "spindle.yarn.stagingDir"
+	KeyTasks               = "spindle.tasks.file"
 	KeyEnvPrefix           = "spindle.env."    // spindle.env.K=V: --env K=V
 	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
 )
@@ -104,6 +105,11 @@ type Options struct {
 	DriverTimeout       time.Duration
 	Hadoop              map[string]string // Hadoop configuration overrides
 	Recovery            Recovery          // how the application rides out failures
+	// DynamicAllocation holds the spindle.dynamicAllocation.* keys (checked);
+	// empty when none is set.
+	DynamicAllocation map[string]string
+	// Tasks is the tasks file of a job array (--tasks), "" for none.
+	Tasks string
 
 	App     string
 	AppArgs []string
@@ -119,6 +125,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveYARN(o)
 	r.resolveRecovery(o)
 	r.resolvePlacement(o)
+	r.resolveTasks(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

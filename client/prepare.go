@@ -30,6 +30,11 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 	if opts.App == "" && len(opts.ExecutorCommand) == 0 {
 		return nil, errors.New("no program to run: give APP (a path to the driver program), or --executor-command for an application of executors only")
 	}
+	if opts.Tasks != "" {
+		if err := checkTasksFile(opts.Tasks); err != nil {
+			return nil, err
+		}
+	}
 	var items []staging.Item
 	s := &Submission{Opts: opts}
 	if opts.App != "" {

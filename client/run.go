@@ -189,7 +189,7 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 		return &Outcome{ID: app.ID, Submitted: true}, nil
 	}
 	s := &session{cl: cl, app: app, opts: opts, cfg: cfg}
-	cluster := opts.DeployMode == "cluster" && cfg.Driver == nil
+	cluster := (opts.DeployMode == "cluster" || opts.Tasks != "") && cfg.Driver == nil
 	w := newWatcher(cfg, app, cluster && !cfg.Quiet)
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()

@@ -191,7 +191,11 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode the application spec: %w", err)
 	}
-	return resources, specJSON, nil
+	amOnly, err := stageTasks(ctx, fsys, dir, sub, app) // the job array's tasks: for the AM only
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(resources, amOnly...), specJSON, nil
 }
 
 // stageConf ships the Hadoop configuration as the archive __spindle_conf__
@@ -324,6 +328,10 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores,
 			NodeLabel: o.AMNodeLabel, ResourceAmounts: specAmounts(o.DriverResources)}
+	}
+	a.DynamicAllocation = o.DynamicAllocation
+	if o.Tasks != "" {
+		a.Mode, a.Tasks = spec.ModeCluster, spec.TasksLink // no driver: the AM runs the job array
 	}
 	return a
 }

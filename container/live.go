@@ -32,6 +32,9 @@ const (
 	// EventFinishing: the application's outcome is known; the AM is
 	// stopping executors and unregistering.
 	EventFinishing = "finishing"
+	// EventScale is a decision of dynamic allocation: a new target, or an
+	// idle executor released (Executor), with its reason.
+	EventScale = "scale"
 )
 
 // Event is one entry of the ApplicationMaster's event log. GET

@@ -33,8 +33,30 @@ const (
 )
 
 // ErrNoMoreTasks is returned, wrapped, by Client.Lease once the queue is
-// sealed and every task is finished: the executor can exit.
+// sealed and every task is finished, and when the ApplicationMaster asks the
+// executor to stop (then together with ErrStopRequested): either way the
+// executor has no more work and should exit 0.
 var ErrNoMoreTasks = errors.New("no more tasks")
+
+// ErrStopRequested is returned, wrapped together with ErrNoMoreTasks, by
+// Client.Lease when the ApplicationMaster releases this executor (dynamic
+// allocation gives idle executors back to the cluster). The executor should
+// finish or Return any lease it still holds and exit 0; its end is not
+// counted as a failure.
+var ErrStopRequested = errors.New("the ApplicationMaster asked this executor to stop")
+
+// HeaderExecutorID carries the executor's id (SPINDLE_EXECUTOR_ID) on every
+// request of a Client created for an executor. The ApplicationMaster trusts
+// it only together with the executors' secret; it names who holds a lease.
+const HeaderExecutorID = "Spindle-Executor-Id"
+
+// HeaderStop is set, to StopValue, on the 410 answer to POST /api/v1/leases
+// that asks the executor to stop, telling it apart from the 410 that says
+// the queue is finished.
+const HeaderStop = "Spindle-Stop"
+
+// StopValue is the value of HeaderStop.
+const StopValue = "requested"
 
 // TaskInput is one task of POST /api/v1/tasks with a JSON batch. Give the
 // body as text in Body or as bytes in Base64, not both.
@@ -185,7 +207,9 @@ func (c *Client) EnqueueBatch(ctx context.Context, tasks []TaskInput) ([]Enqueue
 // ctx allows, and returns it leased for leaseTime (DefaultLeaseTime if 0).
 // Renew the lease before it expires, then Complete, Fail or Return the
 // task. Once the queue is sealed and every task is finished, Lease fails
-// with an error wrapping ErrNoMoreTasks.
+// with an error wrapping ErrNoMoreTasks; when the ApplicationMaster asks the
+// executor to stop, with one wrapping ErrStopRequested and ErrNoMoreTasks.
+// The executor's id (Env.ExecutorID) names the lease holder.
 func (c *Client) Lease(ctx context.Context, leaseTime time.Duration) (TaskLease, error) {
 	if leaseTime == 0 {
 		leaseTime = DefaultLeaseTime
@@ -221,6 +245,9 @@ func (c *Client) leaseOnce(ctx context.Context, wait, leaseTime time.Duration) (
 	q := url.Values{"wait": {wait.String()}, "lease": {leaseTime.String()}}
 	b, err := c.do(ctx, http.MethodPost, "/api/v1/leases", q, nil, "", c.timeout+wait, sdkMaxJSONResponse)
 	if se := (*StatusError)(nil); errors.As(err, &se) && se.fromAPI && se.StatusCode == http.StatusGone {
+		if se.stop {
+			return TaskLease{}, false, fmt.Errorf("%w (%w): %s", ErrStopRequested, ErrNoMoreTasks, se.Message)
+		}
 		return TaskLease{}, false, fmt.Errorf("%w: %s", ErrNoMoreTasks, se.Message)
 	}
 	if err != nil || len(b) == 0 { // 204: none yet
@@ -382,4 +409,14 @@ func (c *Client) WaitAll(ctx context.Context) (QueueCounts, error) {
 			return qc, fmt.Errorf("spindle: waiting for all tasks (%d queued, %d leased, sealed %t): %w", qc.Queued, qc.Leased, qc.Sealed, err)
 		}
 	}
+}
+
+// ScaleEvents returns the latest decisions of dynamic allocation, oldest
+// first: GET /api/v1/events.
+func (c *Client) ScaleEvents(ctx context.Context) ([]ScaleEvent, error) {
+	var evs []ScaleEvent
+	if err := c.getJSON(ctx, "/api/v1/scale/events", nil, &evs); err != nil {
+		return nil, fmt.Errorf("spindle: getting scale events: %w", err)
+	}
+	return evs, nil
 }

@@ -42,6 +42,9 @@ type StatusError struct {
 	// fromAPI is set when the body was a JSON error of the AM HTTP API, so
 	// that a 404 can be trusted to mean "no such key".
 	fromAPI bool
+	// stop is set when the answer carried HeaderStop: the AM asks the
+	// executor to stop.
+	stop bool
 }
 
 // Error returns e.g. "ApplicationMaster answered PUT /api/v1/kv/k with 413
@@ -342,6 +345,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	req.Header.Set("Authorization", c.auth)
 	req.Header.Set("User-Agent", "spindle-container-sdk")
+	if c.env.ExecutorID != "" {
+		req.Header.Set(HeaderExecutorID, c.env.ExecutorID)
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -379,7 +385,8 @@ func (c *Client) requestError(ctx, rctx context.Context, timeout time.Duration, 
 
 // statusError turns an unsuccessful answer into a *StatusError.
 func (c *Client) statusError(method, path string, resp *http.Response) error {
-	se := &StatusError{Method: method, Path: path, StatusCode: resp.StatusCode}
+	se := &StatusError{Method: method, Path: path, StatusCode: resp.StatusCode,
+		stop: resp.Header.Get(HeaderStop) == StopValue}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, sdkMaxErrorResponse))
 	var er ErrorResponse
 	if json.Unmarshal(b, &er) == nil && er.Error != "" {

@@ -26,6 +26,12 @@ type AppInfo struct {
 	// Live is the application's progress as the status line and the
 	// status page show it (zero where the AM does not know it).
 	Live
+	// Tasks counts the tasks of the work queue (see Client.Enqueue).
+	Tasks QueueCounts `json:"tasks"`
+	// DynamicAllocation is set when the ApplicationMaster scales the
+	// executors on the work queue's backlog
+	// (spindle.dynamicAllocation.enabled).
+	DynamicAllocation bool `json:"dynamicAllocation"`
 }
 
 // Live is the part of AppInfo for watching an application: who and where,
@@ -55,6 +61,32 @@ type Live struct {
 	AMContainer  string `json:"amContainer,omitempty"`
 	DriverLogURL string `json:"driverLogUrl,omitempty"`
 }
+
+// ScaleEvent is one decision of dynamic allocation: a new target or the
+// release of an idle executor. GET /api/v1/scale/events returns the latest ones,
+// oldest first.
+type ScaleEvent struct {
+	// Time is when the decision was taken.
+	Time time.Time `json:"time"`
+	// Target is the number of executors wanted after the decision.
+	Target int `json:"target"`
+	// Release is the id of the executor released, if the decision released
+	// one.
+	Release string `json:"release,omitempty"`
+	// Reason says why, e.g. "target 1 -> 2: tasks have been queued for
+	// 1s ...".
+	Reason string `json:"reason"`
+}
+
+// Values of ExecutorInfo.Activity.
+const (
+	// ActivityIdle: the executor holds no task lease.
+	ActivityIdle = "idle"
+	// ActivityBusy: the executor holds at least one task lease.
+	ActivityBusy = "busy"
+	// ActivityStopping: the ApplicationMaster asked the executor to stop.
+	ActivityStopping = "stopping"
+)
 
 // Executor states reported in ExecutorInfo.State.
 const (
@@ -100,6 +132,14 @@ type ExecutorInfo struct {
 	// FinishedAt is when the container finished; zero (and absent from the
 	// JSON) before.
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
+	// Activity is the use a live executor makes of the work queue:
+	// ActivityIdle, ActivityBusy or ActivityStopping; empty once it ended.
+	Activity string `json:"activity,omitempty"`
+	// Leases is the number of task leases the executor holds.
+	Leases int `json:"leases,omitempty"`
+	// IdleSince is when a live idle executor last became idle: when its
+	// last lease ended, or when it started if it never had one.
+	IdleSince time.Time `json:"idleSince,omitzero"`
 }
 
 // ScaleRequest is the body of POST /api/v1/scale.

@@ -3,8 +3,8 @@
 // and executors to find each other, scaling, and the client-mode driver's
 // heartbeat and outcome. Every /api/ request must carry
 // "Authorization: Bearer <secret>" with the driver's or the executors' secret
-// (the executors' may not scale, heartbeat or finish as the driver);
-// routing uses net/http's method and path patterns. GET / is an HTML status page without
+// (the executors' may not scale, heartbeat or finish as the driver). With
+// WithTasks it also serves the work queue (package workqueue); routing uses net/http's method and path patterns. GET / is an HTML status page without
 // secrets that needs no authorization, because the ResourceManager's web
 // proxy sends browsers there. The container package has the matching client.
 package httpapi
@@ -80,6 +80,7 @@ type options struct {
 	maxBytes        int64
 	shutdownTimeout time.Duration
 	errorLog        *log.Logger
+	tasks           *Tasks
 }
 
 // WithMaxKeys limits the number of keys in the key-value store (default
@@ -151,6 +152,8 @@ func New(secret string, b Backend, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("creating AM HTTP API server: byte limit %d is not positive", o.maxBytes)
 	case o.shutdownTimeout <= 0:
 		return nil, fmt.Errorf("creating AM HTTP API server: shutdown timeout %v is not positive", o.shutdownTimeout)
+	case o.tasks != nil && o.tasks.Queue == nil:
+		return nil, errors.New("creating AM HTTP API server: WithTasks without a queue")
 	}
 	page, err := parseStatusPage()
 	if err != nil {
@@ -241,6 +244,9 @@ func (s *Server) routes() http.Handler {
 	handle(api, "/api/v1/driver/finish", route{http.MethodPost, driverOnly(s.driverFinish)})
 	handle(api, "/api/v1/events", route{http.MethodGet, s.getEvents})
 	handle(api, "/api/v1/driver/output", route{http.MethodGet, driverOnly(s.getDriverOutput)})
+	if s.opts.tasks != nil {
+		s.mountTasks(api)
+	}
 	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
 	})

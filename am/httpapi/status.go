@@ -61,15 +61,19 @@ pre { margin: 0; white-space: pre-wrap; }
 {{- if .App.Diagnostics}}
 <tr><th>Diagnostics</th><td><pre>{{.App.Diagnostics}}</pre></td></tr>
 {{- end}}
+<tr><th>Dynamic allocation</th><td>{{if .App.DynamicAllocation}}on{{else}}off{{end}}</td></tr>
+{{- with .App.Tasks}}
+<tr><th>Work queue</th><td>{{.Queued}} queued, {{.Leased}} leased, {{.Done}} done, {{.Failed}} failed of {{.Total}}{{if .Finished}} (finished){{else if .Sealed}} (sealed){{end}}</td></tr>
+{{- end}}
 <tr><th>Key-value store</th><td>{{.Keys}} keys, {{.Bytes}} bytes</td></tr>
 </table>
 <h2>Executors</h2>
 {{- if .Executors}}
 <table id="executors">
-<tr><th>ID</th><th>State</th><th>Host</th><th>Container</th><th>Exit status</th><th>Started</th><th>Finished</th><th>Logs</th><th>Diagnostics</th></tr>
+<tr><th>ID</th><th>State</th><th>Activity</th><th>Host</th><th>Container</th><th>Exit status</th><th>Started</th><th>Finished</th><th>Logs</th><th>Diagnostics</th></tr>
 {{- range .Executors}}
 <tr{{if eq .State "failed"}} class="failed"{{end}}>
-<td>{{.ID}}</td><td>{{.State}}</td><td>{{.Host}}</td><td>{{.ContainerID}}</td>
+<td>{{.ID}}</td><td>{{.State}}</td><td>{{.Activity}}{{if .Leases}} ({{.Leases}} tasks){{else if not .IdleSince.IsZero}} since {{when .IdleSince}}{{end}}</td><td>{{.Host}}</td><td>{{.ContainerID}}</td>
 <td>{{with .ExitStatus}}{{.}}{{end}}</td>
 <td>{{when .StartedAt}}</td><td>{{when .FinishedAt}}</td>
 <td>{{with .LogURL}}<a href="{{.}}">logs</a>{{end}}</td>

@@ -47,6 +47,7 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	list("archives", client.KeyArchives, "comma-separated .zip/.tar.gz/.tgz/.tar archives to extract in every container (path[#alias])")
 	list("jars", client.KeyJars, "comma-separated files shipped like --files")
 	str("executor-command", client.KeyExecutorCommand, "what each executor runs (default: APP ARGS with SPINDLE_ROLE=executor)")
+	str("tasks", client.KeyTasks, "job array: a file with one task per line; each executor runs --executor-command once per task (body on stdin and in SPINDLE_TASK, line number in SPINDLE_TASK_ID)")
 	str("max-app-attempts", client.KeyMaxAppAttempts, "ApplicationMaster attempts (default: the cluster's yarn.resourcemanager.am.max-attempts)")
 	list("tags", client.KeyTags, "comma-separated YARN application tags")
 	str("priority", client.KeyPriority, "YARN application priority")

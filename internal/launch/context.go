@@ -47,7 +47,7 @@ func (c *Context) Proto() (*yarnpb.ContainerLaunchContextProto, error) {
 	if len(c.Command) == 0 {
 		return nil, fmt.Errorf("container launch context: empty command")
 	}
-	clc.Command = []string{ShellJoin(c.Command) + " " + LogRedirect}
+	clc.Command = []string{nmEscape(ShellJoin(c.Command)) + " " + LogRedirect}
 	if len(c.Tokens) > 0 { // never a present-but-empty blob: the RM would try to parse it
 		clc.Tokens = c.Tokens
 	}
@@ -166,4 +166,22 @@ func quoteLiteral(w string) string {
 		}
 	}
 	return w
+}
+
+// nmEscape prepares a shell command for the NodeManager, which on Linux runs
+// it as `exec /bin/bash -c "COMMAND"` in launch_container.sh without escaping
+// it: the backslashes, double quotes, dollar signs and backquotes that
+// ShellJoin's quoting contains are escaped for that outer double-quoted
+// string, so that the inner bash sees exactly ShellJoin's text (with the
+// {{VAR}} markers, which the NodeManager turns into $VAR, expanded inside
+// ShellJoin's double quotes).
+func nmEscape(cmd string) string {
+	var b strings.Builder
+	for _, r := range cmd {
+		if strings.ContainsRune("\\\"$`", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -59,7 +59,8 @@ func TestContextProtoQuotesCommandAndOmitsEmptyTokens(t *testing.T) {
 		if clc.Tokens != nil {
 			t.Errorf("tokens %q: proto tokens = %q, want nil (never a present-but-empty blob)", tokens, clc.Tokens)
 		}
-		want := `./app 'hello world' 'it'\''s' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`
+		// The backslash is doubled for the NodeManager's `bash -c "..."` (see nmEscape).
+		want := `./app 'hello world' 'it'\\''s' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`
 		if got := clc.GetCommand()[0]; got != want {
 			t.Errorf("command = %q, want %q", got, want)
 		}
@@ -207,5 +208,37 @@ func TestShellJoinThroughShell(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("word %d: got %q, want %q (from %q)", i, got[i], want[i], words[i])
 		}
+	}
+}
+
+// TestCommandThroughNodeManagerScript runs a launch context's command the way
+// the NodeManager's launch_container.sh does on Linux, `exec /bin/bash -c
+// "COMMAND"` after its marker expansion, and checks the program gets exactly
+// the intended arguments, also with quotes, $ and backquotes in them (a
+// `sh -c '... "$(cat)" ...'` executor command).
+func TestCommandThroughNodeManagerScript(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	const varValue = "/work dir/x"
+	words := []string{"printf", `%s\0`, "plain", `dq"`, "$HOME", "`x`", `a\b`, "it's", `"$(cat)" = "$SPINDLE_TASK"`,
+		"{{SPX_VAR}}/conf", "pre {{SPX_VAR}}"}
+	want := []string{"plain", `dq"`, "$HOME", "`x`", `a\b`, "it's", `"$(cat)" = "$SPINDLE_TASK"`, varValue + "/conf", "pre " + varValue}
+	clc, err := (&Context{Command: words}).Proto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := strings.TrimSuffix(clc.GetCommand()[0], " "+LogRedirect)
+	script := `exec /bin/bash -c "` + nmExpand(cmd, "/tmp") + `"`
+	c := exec.Command(bash, "-c", script)
+	c.Env = []string{"SPX_VAR=" + varValue, "PATH=/usr/bin:/bin", "HOME=/nowhere"}
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("bash -c %q: %v", script, err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("through launch_container.sh: got %q, want %q (script %q)", got, want, script)
 	}
 }

@@ -67,6 +67,15 @@ type App struct {
 	// Resources are localized into every executor container (the AM's own container
 	// gets them from the launch context).
 	Resources []Resource `json:"resources"`
+
+	// DynamicAllocation holds the spindle.dynamicAllocation.* keys the user
+	// set (the AM parses them with dynalloc.ParseConfig); empty when none.
+	DynamicAllocation map[string]string `json:"dynamicAllocation,omitempty"`
+	// Tasks, when set, makes the application a job array: the link name
+	// (TasksLink) of a file in the AM's container with one task per line,
+	// which the AM enqueues; executors run Executor.Command once per task
+	// (TaskExecutorCommand) and the application succeeds when every task did.
+	Tasks string `json:"tasks,omitempty"`
 }
 
 // Recovery is how the ApplicationMaster rides out failures.

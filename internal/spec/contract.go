@@ -23,7 +23,7 @@ const (
 // IsReserved reports whether name is one of Spindle's own link names, which
 // the application's files may not use.
 func IsReserved(name string) bool {
-	return name == BinaryLink || name == ConfLink || name == FileName
+	return name == BinaryLink || name == ConfLink || name == FileName || name == TasksLink
 }
 
 // Environment variables of the contract besides the SDK's (package container).
@@ -120,4 +120,15 @@ func RoleEnv(user map[string]string, pwd string, role container.Env) map[string]
 		env[k] = v
 	}
 	return env
+}
+
+// TasksLink is the link name of the tasks file of a job array (`spindle
+// submit --tasks FILE`) in the AM's container: one task per line.
+const TasksLink = "__spindle_tasks__"
+
+// TaskExecutorCommand is the command of an executor container of a job
+// array: the launcher runs cmd once per task it leases from the AM's queue
+// (see ExecutorCommand for the rest).
+func TaskExecutorCommand(cmd []string) []string {
+	return append([]string{"./" + BinaryLink, "executor", "--tasks", "--"}, cmd...)
 }
