@@ -126,8 +126,8 @@ func orDefault(s, d string) string {
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
 	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
-	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role),
-		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
+	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(nil, spec.ContainerPWD, role),
+		Command: spec.ExecutorCommand(), Tokens: m.tokens}
 	return c.Proto()
 }
 

@@ -1,10 +1,8 @@
 package am
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/creds"
@@ -13,35 +11,36 @@ import (
 )
 
 // LaunchExecutor is the executor launcher, what a YARN executor container
-// runs: `spindle executor -- CMD ARGS...` (spec.ExecutorCommand). It links the
-// node-local files, puts the executors' secret from the container's
-// credentials into SPINDLE_SECRET and replaces itself with CMD, so that
-// signals and the exit status are CMD's own. It returns only on failure.
-func LaunchExecutor(args []string) error {
-	if len(args) > 0 && args[0] == "--" {
-		args = args[1:]
+// runs: `spindle executor --launch spindle-executor.json`
+// (spec.ExecutorCommand). It reads the executor's command, arguments and
+// environment from the launch file, links the node-local files, puts the
+// executors' secret from the container's credentials into SPINDLE_SECRET
+// and runs the command without a shell, supervised (proc.Supervise): what
+// the command starts ends with it, and with the container. It returns how
+// the command ended; the caller exits the same way (proc.ExitAs).
+func LaunchExecutor(args []string) (proc.Exit, error) {
+	if len(args) != 2 || args[0] != "--launch" {
+		return proc.Exit{}, fmt.Errorf("usage: spindle executor --launch %s", spec.ExecutorFileName)
 	}
-	if len(args) == 0 {
-		return errors.New("usage: spindle executor -- COMMAND [ARGS]")
+	l, err := spec.ReadLaunch(args[1])
+	if err != nil {
+		return proc.Exit{}, err
 	}
-	if err := spec.LinkNodeLocal(".", os.Getenv(spec.EnvNodeLocalLinks)); err != nil {
-		return err
+	if err := spec.LinkNodeLocal(".", l.NodeLocal); err != nil {
+		return proc.Exit{}, err
 	}
 	if os.Getenv(container.EnvSecret) == "" {
 		secret, err := creds.ContainerSecret(spec.ExecutorSecretAlias)
 		if err != nil {
-			return err
+			return proc.Exit{}, err
 		}
 		if err := os.Setenv(container.EnvSecret, secret); err != nil {
-			return fmt.Errorf("set %s: %w", container.EnvSecret, err)
+			return proc.Exit{}, fmt.Errorf("set %s: %w", container.EnvSecret, err)
 		}
 	}
-	path, err := exec.LookPath(args[0])
-	if err != nil {
-		return fmt.Errorf("executor command %q: %w", args[0], err)
+	exit := proc.Supervise(proc.Supervised{Command: l.Command, Env: spec.LauncherEnv(os.Environ(), l.Env), Grace: proc.StopGrace})
+	if exit.Err != nil {
+		return exit, fmt.Errorf("run the executor command %q: %w", l.Command[0], exit.Err)
 	}
-	if err := proc.Exec(path, args, os.Environ()); err != nil {
-		return fmt.Errorf("run executor command %q: %w", path, err)
-	}
-	return nil
+	return exit, nil
 }

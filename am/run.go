@@ -81,11 +81,11 @@ func newAttempt(opts Options) (*attempt, error) {
 	if log == nil {
 		log = logrus.New()
 	}
-	if err := spec.LinkNodeLocal(".", getenv(spec.EnvNodeLocalLinks)); err != nil {
-		return nil, err
-	}
 	app, err := spec.Read(opts.SpecPath)
 	if err != nil {
+		return nil, err
+	}
+	if err := spec.LinkNodeLocal(".", app.NodeLocal); err != nil {
 		return nil, err
 	}
 	cid, err := yarn.ParseContainerID(getenv("CONTAINER_ID"))
@@ -228,7 +228,11 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 		go a.watchExecutorsOnly(ctx)
 	default:
 		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
-		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, Stdout: os.Stdout, Stderr: os.Stderr,
+		// Under a supervisor in the AM's own process group: YARN's stop of the
+		// container reaches it, and the AM's death (kill -9) ends it and all it
+		// started, so that a next attempt never runs beside it.
+		self, _ := os.Executable()
+		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, Supervisor: self, Stdout: os.Stdout, Stderr: os.Stderr,
 			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
 		if err != nil {
 			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))

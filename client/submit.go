@@ -168,6 +168,15 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	resources = append(resources, confRes)
 	app.Staged = append(app.Staged, StagedFile{Name: spec.ConfLink, Source: strings.Join(c.conf.Dirs(), ","), URL: confRes.URL,
 		Outcome: staging.Uploaded.String(), Bytes: int64(len(confZip)), Size: int64(len(confZip))})
+	launchJSON, err := (&spec.Launch{Command: sub.executorCommand(), Env: sub.Opts.Env, NodeLocal: sub.nodeLocalLinks()}).Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("encode the executors' launch file: %w", err)
+	}
+	launchRes, err := putBytes(ctx, fsys, path.Join(dir, spec.ExecutorFileName), spec.ExecutorFileName, spec.TypeFile, launchJSON)
+	if err != nil {
+		return nil, err
+	}
+	resources = append(resources, launchRes)
 	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("encode the application spec: %w", err)
@@ -263,17 +272,10 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	if attempts <= 0 {
 		attempts, _ = c.conf.GetInt("yarn.resourcemanager.am.max-attempts", 2)
 	}
-	execEnv := o.Env
-	if links := sub.nodeLocalLinks(); links != "" {
-		execEnv = map[string]string{spec.EnvNodeLocalLinks: links}
-		for k, v := range o.Env {
-			execEnv[k] = v
-		}
-	}
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
-		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
-		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
+		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources, NodeLocal: sub.nodeLocalLinks(),
+		Executor: spec.Process{Command: sub.executorCommand(), Env: o.Env, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
 	}
@@ -301,7 +303,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
 	}
-	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User(), sub.nodeLocalLinks()), Tokens: tokens,
+	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User()), Tokens: tokens,
 		Command: spec.AMCommand()}).Proto()
 	if err != nil {
 		return nil, err

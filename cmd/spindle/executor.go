@@ -4,9 +4,16 @@ import (
 	"context"
 
 	"github.com/spindle-yarn/spindle/am"
+	"github.com/spindle-yarn/spindle/internal/proc"
 )
 
-// cmdExecutor is what an executor container runs: `spindle executor -- CMD ARGS...`.
+// cmdExecutor is what an executor container runs: `spindle executor --launch
+// spindle-executor.json`. It ends as the executor's command ended.
 func cmdExecutor(_ context.Context, _ *cliEnv, args []string) error {
-	return am.LaunchExecutor(args)
+	exit, err := am.LaunchExecutor(args)
+	if err != nil {
+		return err
+	}
+	proc.ExitAs(exit)
+	return nil
 }

@@ -43,8 +43,10 @@ type App struct {
 	StagingDir string `json:"stagingDir"` // fully qualified URI; empty when nothing was staged
 	Queue      string `json:"queue"`
 
-	Driver   Process `json:"driver"`   // cluster mode only
-	Executor Process `json:"executor"` // what each executor runs
+	Driver Process `json:"driver"` // cluster mode only
+	// Executor is what each executor runs; executors read its Command and Env
+	// from the launch file (ExecutorFileName) among Resources.
+	Executor Process `json:"executor"`
 
 	NumExecutors int `json:"numExecutors"`
 	// MaxExecutorFailures is the failure budget: executor failures that count
@@ -60,6 +62,9 @@ type App struct {
 	// Resources are localized into every executor container (the AM's own container
 	// gets them from the launch context).
 	Resources []Resource `json:"resources"`
+	// NodeLocal are the local: files the AM links into its working directory
+	// (executors get them from the launch file).
+	NodeLocal []Link `json:"nodeLocal,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string in JSON.
