@@ -39,7 +39,7 @@ func prepareWorkDir(dir string, files, archives []string) error {
 
 // splitAlias splits "path#alias"; the link name defaults to the base name.
 func splitAlias(s string) (src, name string) {
-	src, name := s, ""
+	src = s
 	if i := strings.LastIndex(s, "#"); i >= 0 {
 		src, name = s[:i], s[i+1:]
 	}
