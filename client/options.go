@@ -195,6 +195,9 @@ func (r *resolver) resolveApp(o *Options) {
 		o.ExecutorCommand = cmd
 	}
 	o.Wait = r.boolVal("wait", KeyWait)
+	if !o.Wait && o.DeployMode == "client" && !IsLocalMaster(o.Master) {
+		r.bad("no-wait", KeyWait, "client mode runs the driver on this machine, so spindle must stay to run it: use --deploy-mode cluster to submit and return (spark-submit, too, honours it only in cluster mode)")
+	}
 	o.Verbose = r.boolVal("verbose", KeyVerbose)
 	o.Binary = r.get(KeyBinary)
 	o.StagingDir = r.get(KeyStagingDir)

@@ -60,7 +60,8 @@ func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.propertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv}, app, appArgs)
+	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.propertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv,
+		Warn: func(m string) { fmt.Fprintln(env.stderr, "spindle: "+m) }}, app, appArgs)
 	if err == nil && opts.Verbose {
 		env.log.SetLevel(logrus.DebugLevel)
 	}
