@@ -95,3 +95,16 @@ func TestRunWithoutConf(t *testing.T) {
 }
 
 func connectSDK(d Driver) (*container.Client, error) { return container.Connect(d.Env) }
+
+// TestBuildGoPackageNotMain: a directory of a library package is an error
+// saying so, before anything is built.
+func TestBuildGoPackageNotMain(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "lib.go"), []byte("package mylib\n\nfunc X() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := BuildGoPackage(context.Background(), dir, "linux", "amd64", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "package mylib, not a main package") {
+		t.Errorf("err = %v", err)
+	}
+}
