@@ -40,11 +40,11 @@ func testMaster(a *spec.App, target int) (*master, *fakeLauncher) {
 
 func TestDriverResult(t *testing.T) {
 	r := driverResult(proc.ExitOf(nil))
-	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0" {
+	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0 [driver exit code 0]" {
 		t.Errorf("nil: %+v", r)
 	}
 	r = driverResult(proc.ExitOf(exec.Command("/bin/sh", "-c", "exit 4").Run()))
-	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || r.diagnostics != "the driver exited with code 4" {
+	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || r.diagnostics != "the driver exited with code 4 [driver exit code 4]" {
 		t.Errorf("exit 4: %+v", r)
 	}
 	r = driverResult(proc.ExitOf(exec.Command("/bin/sh", "-c", "kill -KILL $$").Run()))
@@ -102,7 +102,7 @@ func TestMasterDriverFinished(t *testing.T) {
 	m.DriverFinished(container.DriverFinish{ExitCode: 0})
 	m.DriverFinished(container.DriverFinish{ExitCode: 9}) // only the first outcome counts
 	r := <-m.done
-	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0" {
+	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0 [driver exit code 0]" {
 		t.Errorf("exit 0: %+v", r)
 	}
 	select {

@@ -284,12 +284,14 @@ func failureBudget(app *spec.App) int {
 	return defaultFailureBudget(app.NumExecutors)
 }
 
-// driverResult turns the driver's exit into the application's outcome.
+// driverResult turns the driver's exit into the application's outcome, its
+// diagnostics ending with the exit code for the client (spec.DriverExitMarker).
 func driverResult(e proc.Exit) result {
+	diag := e.Describe("the driver") + " " + spec.DriverExitMarker(e.Code)
 	if e.Code == 0 {
-		return succeeded(e.Describe("the driver"))
+		return succeeded(diag)
 	}
-	return failed(e.Describe("the driver"))
+	return failed(diag)
 }
 
 // stagingCleanup returns the function that deletes the application's staging directory.

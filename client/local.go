@@ -55,7 +55,7 @@ func runLocal(ctx context.Context, opts *Options, cfg RunConfig) (*Outcome, erro
 	files := append(append([]string{}, opts.Files...), opts.Jars...)
 	lc, err := am.StartLocal(ctx, am.LocalOptions{Name: appName(opts), Executors: n, ExecutorCommand: execCmd,
 		Env: opts.Env, Files: files, Archives: opts.Archives, MaxExecutorFailures: opts.MaxExecutorFailures,
-		Output: cfg.ExecutorOutput, Log: cfg.Log})
+		Output: cfg.ExecutorOutput, Log: cfg.Log, Supervisor: cfg.Supervisor})
 	if err != nil {
 		return nil, err
 	}

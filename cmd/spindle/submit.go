@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -71,6 +72,9 @@ func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*
 // runConfig is what submit and shell print while client.Run works.
 func runConfig(env *cliEnv, opts *client.Options) client.RunConfig {
 	cfg := client.RunConfig{Log: env.log, Stdout: env.stdout, Stderr: env.stderr, OnReport: printReport(env), Verbose: opts.Verbose}
+	if exe, err := os.Executable(); err == nil {
+		cfg.Supervisor = exe // the driver and local executors run under `spindle supervise`
+	}
 	if opts.Verbose || staging.IsTerminal(env.stderr) {
 		cfg.Progress = env.stderr
 	}

@@ -95,3 +95,15 @@ func TestCheckLinkName(t *testing.T) {
 		t.Errorf("SafeName = %q", got)
 	}
 }
+
+func TestDriverExitMarker(t *testing.T) {
+	if c, ok := ParseDriverExit("the driver exited with code 3 " + DriverExitMarker(3)); !ok || c != 3 {
+		t.Errorf("ParseDriverExit = %d, %v", c, ok)
+	}
+	if c, ok := ParseDriverExit("x " + DriverExitMarker(143) + "\nmore"); !ok || c != 143 {
+		t.Errorf("ParseDriverExit = %d, %v", c, ok)
+	}
+	if _, ok := ParseDriverExit("AM container exited with exitCode: -1000"); ok {
+		t.Error("a marker found where there is none")
+	}
+}
