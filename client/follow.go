@@ -30,6 +30,8 @@ type Report struct {
 	Progress    float32   `json:"progress"`
 	StartTime   time.Time `json:"startTime,omitzero"`
 	FinishTime  time.Time `json:"finishTime,omitzero"`
+	// Attempt is the number of the current ApplicationMaster attempt (0 before the first).
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // Terminal reports whether the application has ended.
@@ -45,7 +47,8 @@ func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
 		Queue: p.GetQueue(), Type: p.GetApplicationType(), State: p.GetYarnApplicationState().String(),
 		FinalStatus: strings.TrimPrefix(p.GetFinalApplicationStatus().String(), "APP_"),
 		Diagnostics: strings.TrimSpace(p.GetDiagnostics()), TrackingURL: p.GetTrackingUrl(),
-		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress()}
+		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress(),
+		Attempt: int(p.GetCurrentApplicationAttemptId().GetAttemptId())}
 	// The RM reports "N/A" for what it does not know yet, and an unset diagnostics
 	// field reads as its proto default "N/A": show neither.
 	if r.AMHost == "N/A" {
@@ -102,7 +105,7 @@ func (c *Cluster) Follow(ctx context.Context, id ApplicationID, until func(*Repo
 			}
 		default:
 			failingSince = time.Time{}
-			if last == nil || r.State != last.State || r.Diagnostics != last.Diagnostics || r.TrackingURL != last.TrackingURL {
+			if last == nil || r.State != last.State || r.Diagnostics != last.Diagnostics || r.TrackingURL != last.TrackingURL || r.Attempt != last.Attempt {
 				if onChange != nil {
 					onChange(r)
 				}

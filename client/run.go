@@ -192,7 +192,8 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 // clientMode waits for the AM, runs the driver here and follows the
 // application to its end (the AM unregisters with the driver's outcome).
 func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
-	env, rep, err := s.cl.waitForAM(ctx, s.app, s.cfg.OnReport)
+	onReport := s.onReport()
+	env, rep, err := s.cl.waitForAM(ctx, s.app, onReport)
 	if err != nil {
 		return s.end(ctx, rep, err)
 	}
@@ -208,7 +209,7 @@ func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
 	// A bounded wait for the end the AM reports, whatever ctx does now.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	rep, err = s.cl.Follow(fctx, s.app.ID, nil, s.cfg.OnReport)
+	rep, err = s.cl.Follow(fctx, s.app.ID, nil, onReport)
 	out, err := s.end(fctx, rep, err)
 	out.Driver = &res
 	out.Interrupted = ctx.Err() != nil

@@ -108,3 +108,16 @@ func TestBuildGoPackageNotMain(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	d := "Application application_1_0001 failed 2 times due to AM Container for appattempt_1_0001_000002 exited with  exitCode: -1000\n" +
+		"Failing this attempt.Diagnostics: [2024-05-06 07:08:09.123]Download and unpack failed: java.util.zip.ZipException: zip END header not found\n" +
+		"java.io.IOException: ...\nFor more detailed output, check the application tracking page"
+	want := "Application application_1_0001 failed 2 times due to AM Container for appattempt_1_0001_000002 exited with  exitCode: -1000: Download and unpack failed: java.util.zip.ZipException: zip END header not found"
+	if got := Summary(d); got != want {
+		t.Errorf("Summary =\n%q\nwant\n%q", got, want)
+	}
+	if got := Summary("the driver exited 0 [driver exit code 0]"); got != "the driver exited 0 [driver exit code 0]" {
+		t.Errorf("Summary = %q", got)
+	}
+}

@@ -103,7 +103,7 @@ func printReport(env *cliEnv) func(*client.Report) {
 			line += "/" + r.FinalStatus
 		}
 		if r.Diagnostics != "" {
-			line += ": " + firstLineOf(r.Diagnostics)
+			line += ": " + client.Summary(r.Diagnostics)
 		}
 		env.log.Info(line)
 		if r.TrackingURL != "" && r.TrackingURL != shownURL && !r.Terminal() {
