@@ -37,6 +37,10 @@ type Options struct {
 	Log *logrus.Logger
 	// Getenv reads the container environment (default os.Getenv).
 	Getenv func(string) string
+	// Supervisor is the spindle binary that runs the cluster-mode driver under
+	// `spindle supervise`, so that nothing the driver starts outlives the AM;
+	// empty runs the driver directly.
+	Supervisor string
 }
 
 // Run is the ApplicationMaster: `spindle am`. It returns when the application has
@@ -231,8 +235,7 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 		// Under a supervisor in the AM's own process group: YARN's stop of the
 		// container reaches it, and the AM's death (kill -9) ends it and all it
 		// started, so that a next attempt never runs beside it.
-		self, _ := os.Executable()
-		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, Supervisor: self, Stdout: os.Stdout, Stderr: os.Stderr,
+		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, Supervisor: a.opts.Supervisor, Stdout: os.Stdout, Stderr: os.Stderr,
 			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
 		if err != nil {
 			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
