@@ -70,9 +70,9 @@ type master struct {
 	maxAttempts  int
 	amContainer  string
 	driverLogURL string
-	queue  *workqueue.Queue // the work queue (see tasks.go)
-	scaler *scaler          // dynamic allocation; nil when off
-	scales scaleLog         // dynamic allocation's decisions
+	queue        *workqueue.Queue // the work queue (see tasks.go)
+	scaler       *scaler          // dynamic allocation; nil when off
+	scales       scaleLog         // dynamic allocation's decisions
 }
 
 func (m *master) finish(r result) {
@@ -143,16 +143,12 @@ func orDefault(s, d string) string {
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
 	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
-	env := spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role)
-	if m.spec.StagingDir != "" { // the launcher follows the AM across attempts (see spec.EnvAMAddressFile)
+	env := spec.RoleEnv(nil, spec.ContainerPWD, role) // the user's variables travel in the launch file
+	if m.spec.StagingDir != "" {                      // the launcher follows the AM across attempts (see spec.EnvAMAddressFile)
 		env[spec.EnvAMAddressFile] = spec.AddressFileURI(m.spec.StagingDir)
 		env[spec.EnvHadoopUser] = m.spec.User
 	}
-	cmd := spec.ExecutorCommand(m.spec.Executor.Command)
-	if m.spec.Tasks != "" {
-		cmd = spec.TaskExecutorCommand(m.spec.Executor.Command)
-	}
-	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: cmd, Tokens: m.tokens}
+	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: spec.ExecutorCommand(), Tokens: m.tokens}
 	return c.Proto()
 }
 

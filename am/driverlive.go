@@ -31,7 +31,7 @@ func (a *attempt) startDriver() (stop func()) {
 		return func() {}
 	}
 	role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
-	r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, DieWithParent: true, Stdout: outW, Stderr: errW,
+	r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, Supervisor: a.opts.Supervisor, Stdout: outW, Stderr: errW,
 		Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
 	outW.Close() // the driver holds them now
 	errW.Close()

@@ -1,6 +1,9 @@
 package am
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // YARN's special container exit statuses (ContainerExitStatus in Hadoop).
 const (
@@ -54,7 +57,7 @@ func classifyExit(status int, diagnostics string, memoryMB int64, stoppedByUs bo
 	case status == exitDisksFailed:
 		return outcomeLost, "lost: the node's disks failed"
 	case status == exitInvalid:
-		return outcomeFailed, "ended with no exit status (" + firstLine(diagnostics) + ")"
+		return outcomeFailed, "could not be launched by YARN (exit status -1000): " + firstLine(strings.TrimSpace(diagnostics))
 	default:
 		return outcomeFailed, fmt.Sprintf("exited with code %d", status)
 	}

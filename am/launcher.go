@@ -14,65 +14,88 @@ import (
 )
 
 // LaunchExecutor is the executor launcher, what a YARN executor container
-// runs: `spindle executor -- CMD ARGS...` (spec.ExecutorCommand). It links the
-// node-local files and puts the executors' secret from the container's
-// credentials into SPINDLE_SECRET. When the container names the AM's address
-// file (spec.EnvAMAddressFile) it stays as CMD's parent and serves the AM API
-// to it through a local proxy that follows the AM across attempts
-// (runProxied; CMD's exit code comes back as an *ExitCodeError); otherwise it
-// replaces itself with CMD, so that signals and the exit status are CMD's
-// own, and returns only on failure.
+// runs: `spindle executor --launch spindle-executor.json`
+// (spec.ExecutorCommand). It reads the executor's command, arguments and
+// environment from the launch file (never from a command line YARN's launch
+// script would expand), links the node-local files and puts the executors'
+// secret from the container's credentials into SPINDLE_SECRET. Then:
+//   - in a job array (spec.Launch.Tasks) it runs the command once per task it
+//     leases (TaskLauncher);
+//   - when the container names the AM's address file (spec.EnvAMAddressFile)
+//     it stays the command's parent and serves the AM API to it through a
+//     local proxy that follows the AM across attempts (runProxied);
+//   - otherwise it runs the command supervised (proc.Supervise): what the
+//     command starts ends with it.
+//
+// A command that exits non-zero comes back as an *ExitCodeError.
 func LaunchExecutor(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "--" {
-		args = args[1:]
+	if len(args) > 0 && args[0] == "--tasks" {
+		return launchLocalTasks(ctx, args[1:])
 	}
-	if len(args) == 0 {
-		return errors.New("usage: spindle executor -- COMMAND [ARGS]")
+	if len(args) != 2 || args[0] != "--launch" {
+		return fmt.Errorf("usage: spindle executor --launch %s", spec.ExecutorFileName)
 	}
-	if err := prepareExecutorEnv(); err != nil {
+	l, err := spec.ReadLaunch(args[1])
+	if err != nil {
 		return err
 	}
-	path, err := exec.LookPath(args[0])
+	if len(l.Command) == 0 {
+		return errors.New("the executor launch file names no command")
+	}
+	if err := prepareExecutorEnv(l.NodeLocal); err != nil {
+		return err
+	}
+	env := spec.LauncherEnv(os.Environ(), l.Env)
+	if l.Tasks {
+		c, err := container.FromEnv()
+		if err != nil {
+			return err
+		}
+		tl := &TaskLauncher{Client: c, Command: l.Command, Env: env, Stdout: os.Stdout, Stderr: os.Stderr}
+		return tl.Run(ctx)
+	}
+	path, err := exec.LookPath(l.Command[0])
 	if err != nil {
-		return fmt.Errorf("executor command %q: %w", args[0], err)
+		return fmt.Errorf("executor command %q: %w", l.Command[0], err)
 	}
 	if f := os.Getenv(spec.EnvAMAddressFile); f != "" && os.Getenv(container.EnvAMURL) != "" {
-		return runProxied(ctx, path, args, f)
+		return runProxied(ctx, append([]string{path}, l.Command[1:]...), env, f)
 	}
-	if err := proc.Exec(path, args, os.Environ()); err != nil {
-		return fmt.Errorf("run executor command %q: %w", path, err)
+	exit := proc.Supervise(proc.Supervised{Command: append([]string{path}, l.Command[1:]...), Env: env, Grace: proc.StopGrace})
+	if exit.Err != nil {
+		return fmt.Errorf("run the executor command %q: %w", l.Command[0], exit.Err)
+	}
+	if exit.Code != 0 {
+		return &ExitCodeError{Code: exit.Code}
 	}
 	return nil
 }
 
-// LaunchTaskExecutor is the executor launcher of a job array: `spindle
-// executor --tasks -- CMD ARGS...`. Like LaunchExecutor it links the
-// node-local files and sets SPINDLE_SECRET, then runs CMD once per task it
-// leases (see TaskLauncher) until the queue is finished or the AM asks the
-// executor to stop.
-func LaunchTaskExecutor(ctx context.Context, args []string) error {
+// launchLocalTasks is a local-mode job array's executor: `spindle executor
+// --tasks -- CMD ARGS...`, started without a shell by the local AM.
+func launchLocalTasks(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
 	if len(args) == 0 {
 		return errors.New("usage: spindle executor --tasks -- COMMAND [ARGS]")
 	}
-	if err := prepareExecutorEnv(); err != nil {
+	if err := prepareExecutorEnv(nil); err != nil {
 		return err
 	}
 	c, err := container.FromEnv()
 	if err != nil {
 		return err
 	}
-	tl := &TaskLauncher{Client: c, Command: args, Stdout: os.Stdout, Stderr: os.Stderr}
+	tl := &TaskLauncher{Client: c, Command: args, Env: os.Environ(), Stdout: os.Stdout, Stderr: os.Stderr}
 	return tl.Run(ctx)
 }
 
 // prepareExecutorEnv links the node-local files and puts the executors'
 // secret from the container's credentials into SPINDLE_SECRET unless it is
 // set already (local mode).
-func prepareExecutorEnv() error {
-	if err := spec.LinkNodeLocal(".", os.Getenv(spec.EnvNodeLocalLinks)); err != nil {
+func prepareExecutorEnv(nodeLocal []spec.Link) error {
+	if err := spec.LinkNodeLocal(".", nodeLocal); err != nil {
 		return err
 	}
 	if os.Getenv(container.EnvSecret) != "" {

@@ -30,7 +30,7 @@ func (e *ExitCodeError) Error() string {
 // restarting the executor. The child dies with the launcher; a SIGTERM to the
 // launcher (the NodeManager stopping the container) is passed on, and the
 // launcher ends with the child's exit code.
-func runProxied(ctx context.Context, path string, args []string, addrFile string) error {
+func runProxied(ctx context.Context, command, baseEnv []string, addrFile string) error {
 	u, err := url.Parse(addrFile)
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", "the AM address file", addrFile, err)
@@ -61,11 +61,11 @@ func runProxied(ctx context.Context, path string, args []string, addrFile string
 	if err != nil {
 		return err
 	}
-	env := proc.Environ(os.Environ(), map[string]string{container.EnvAMURL: local})
-	r, err := proc.Start(proc.Process{Command: append([]string{path}, args[1:]...), Env: env,
+	env := proc.Environ(baseEnv, map[string]string{container.EnvAMURL: local})
+	r, err := proc.Start(proc.Process{Command: command, Env: env,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, DieWithParent: true})
 	if err != nil {
-		return fmt.Errorf("run executor command %q: %w", path, err)
+		return fmt.Errorf("run executor command %q: %w", command[0], err)
 	}
 	r.Wait(ctx, nil) // ctx ends on SIGTERM: stop the child (SIGTERM, then SIGKILL)
 	if code := r.Exit().Code; code != 0 {

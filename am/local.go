@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -50,6 +51,11 @@ type LocalOptions struct {
 	// outcome ends the application (there is no driver). ExecutorCommand
 	// must then be the task launcher (`spindle executor --tasks -- CMD`).
 	Tasks string
+	// Supervisor is the spindle binary that runs each executor under
+	// `spindle supervise` (Linux), so that nothing an executor starts outlives
+	// it, its stop, or this process; empty: executors get a process group of
+	// their own instead.
+	Supervisor string
 }
 
 // Local is a running local-mode application.
@@ -239,14 +245,9 @@ func (l *localLauncher) start(e *executor) error {
 	if err := prepareWorkDir(dir, l.opts.Files, l.opts.Archives); err != nil {
 		return err
 	}
-	cmd := exec.Command(l.opts.ExecutorCommand[0], l.opts.ExecutorCommand[1:]...)
-	if filepath.Base(cmd.Path) != cmd.Path && !filepath.IsAbs(cmd.Path) { // "./app": resolve in dir
-		cmd.Path = filepath.Join(dir, l.opts.ExecutorCommand[0])
-	}
-	cmd.Dir = dir
+	cmd := l.command(dir)
 	eenv := container.Env{Role: container.RoleExecutor, AppID: l.appID, ExecutorID: strconv.Itoa(e.id), AMURL: l.amURL, Secret: l.secret}
 	cmd.Env = proc.Environ(os.Environ(), spec.RoleEnv(l.opts.Env, "", eenv))
-	proc.OwnGroup(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -284,13 +285,48 @@ func (l *localLauncher) start(e *executor) error {
 	return nil
 }
 
+// command is the command of an executor working in dir: under the
+// supervisor, or in a process group of its own.
+func (l *localLauncher) command(dir string) *exec.Cmd {
+	args := l.opts.ExecutorCommand
+	var cmd *exec.Cmd
+	if l.supervised() {
+		cmd = exec.Command(l.opts.Supervisor, proc.SupervisorArgs(proc.StopGrace, args)...)
+		proc.DieWithParent(cmd)
+	} else {
+		cmd = exec.Command(args[0], args[1:]...)
+		if filepath.Base(cmd.Path) != cmd.Path && !filepath.IsAbs(cmd.Path) { // "./app": resolve in dir
+			cmd.Path = filepath.Join(dir, args[0])
+		}
+		proc.OwnGroup(cmd)
+	}
+	cmd.Dir = dir
+	return cmd
+}
+
+func (l *localLauncher) supervised() bool { return l.opts.Supervisor != "" && proc.CanSupervise() }
+
+// signal sends SIGTERM (kill false) or SIGKILL to an executor: to its
+// supervisor, which passes it on, or to its process group.
+func (l *localLauncher) signal(cmd *exec.Cmd, kill bool) {
+	if !l.supervised() {
+		proc.SignalGroup(cmd.Process.Pid, kill)
+		return
+	}
+	if kill {
+		_ = cmd.Process.Kill() // the executor dies of its parent-death signal
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+}
+
 func (l *localLauncher) stop(ctx context.Context, execs []*executor) {
 	for _, e := range execs {
 		l.mu.Lock()
 		cmd := l.procs[e.containerID]
 		l.mu.Unlock()
 		if cmd != nil && cmd.Process != nil {
-			proc.SignalGroup(cmd.Process.Pid, false)
+			l.signal(cmd, false)
 		}
 	}
 	done := make(chan struct{})
@@ -300,7 +336,7 @@ func (l *localLauncher) stop(ctx context.Context, execs []*executor) {
 	case <-ctx.Done():
 		l.mu.Lock()
 		for _, cmd := range l.procs {
-			proc.SignalGroup(cmd.Process.Pid, true)
+			l.signal(cmd, true)
 		}
 		l.mu.Unlock()
 	}

@@ -39,19 +39,23 @@ func prepareWorkDir(dir string, files, archives []string) error {
 
 // splitAlias splits "path#alias"; the link name defaults to the base name.
 func splitAlias(s string) (src, name string) {
-	src, name, ok := strings.Cut(s, "#")
-	if !ok || name == "" {
+	src = s
+	if i := strings.LastIndex(s, "#"); i >= 0 {
+		src, name = s[:i], s[i+1:]
+	}
+	if name == "" {
 		name = filepath.Base(src)
 	}
 	return src, name
 }
 
-// extract unpacks a .zip, .tar, .tar.gz or .tgz archive into dst.
+// extract unpacks a .zip, .jar, .tar, .tar.gz or .tgz archive into dst.
 func extract(src, dst string) error {
 	if err := os.MkdirAll(dst, 0o700); err != nil {
 		return err
 	}
-	if strings.HasSuffix(src, ".zip") {
+	lower := strings.ToLower(src)
+	if strings.HasSuffix(lower, ".zip") || strings.HasSuffix(lower, ".jar") {
 		zr, err := zip.OpenReader(src)
 		if err != nil {
 			return err
@@ -70,7 +74,7 @@ func extract(src, dst string) error {
 	}
 	defer fh.Close()
 	var r io.Reader = fh
-	if strings.HasSuffix(src, ".gz") || strings.HasSuffix(src, ".tgz") {
+	if strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".tgz") {
 		gz, err := gzip.NewReader(fh)
 		if err != nil {
 			return err

@@ -40,11 +40,11 @@ func testMaster(a *spec.App, target int) (*master, *fakeLauncher) {
 
 func TestDriverResult(t *testing.T) {
 	r := driverResult(proc.ExitOf(nil))
-	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0" {
+	if r.status != yarnpb.FinalApplicationStatusProto_APP_SUCCEEDED || r.diagnostics != "the driver exited 0 [driver exit code 0]" {
 		t.Errorf("nil: %+v", r)
 	}
 	r = driverResult(proc.ExitOf(exec.Command("/bin/sh", "-c", "exit 4").Run()))
-	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || r.diagnostics != "the driver exited with code 4" {
+	if r.status != yarnpb.FinalApplicationStatusProto_APP_FAILED || r.diagnostics != "the driver exited with code 4 [driver exit code 4]" {
 		t.Errorf("exit 4: %+v", r)
 	}
 	r = driverResult(proc.ExitOf(exec.Command("/bin/sh", "-c", "kill -KILL $$").Run()))
@@ -213,14 +213,19 @@ func TestExecutorLaunchContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "./spindle executor -- ./app 'two words' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr"; clc.GetCommand()[0] != want {
+	// The command is the same for every application; what the executor runs,
+	// and the user's environment, come from the launch file, never through bash.
+	if want := "./spindle executor --launch spindle-executor.json 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr"; clc.GetCommand()[0] != want {
 		t.Errorf("command = %q, want %q", clc.GetCommand()[0], want)
 	}
 	env := map[string]string{}
 	for _, kv := range clc.GetEnvironment() {
 		env[kv.GetKey()] = kv.GetValue()
 	}
-	for k, v := range map[string]string{"USER_VAR": "x", container.EnvRole: container.RoleExecutor, container.EnvAppID: "application_1_0001",
+	if _, ok := env["USER_VAR"]; ok {
+		t.Error("a user variable is in the launch context's environment")
+	}
+	for k, v := range map[string]string{container.EnvRole: container.RoleExecutor, container.EnvAppID: "application_1_0001",
 		container.EnvExecutorID: "1", container.EnvAMURL: "http://127.0.0.1:1", "HADOOP_CONF_DIR": "{{PWD}}/__spindle_conf__"} {
 		if env[k] != v {
 			t.Errorf("env %s = %q, want %q", k, env[k], v)

@@ -33,7 +33,7 @@ func TestClassifyExit(t *testing.T) {
 		{exitKilledByAppMaster, "", false, outcomeLost, []string{"ApplicationMaster's request"}},
 		{exitAborted, "Container released on a *lost* node\nmore", false, outcomeLost, []string{"released or lost by YARN", "Container released on a *lost* node)"}},
 		{exitDisksFailed, "", false, outcomeLost, []string{"disks failed"}},
-		{exitInvalid, "no status\nsecond line", false, outcomeFailed, []string{"no exit status (no status)"}},
+		{exitInvalid, "no status\nsecond line", false, outcomeFailed, []string{"could not be launched by YARN (exit status -1000): no status"}},
 	} {
 		got, why := classifyExit(tc.status, tc.diag, 2048, tc.stopped)
 		if got != tc.want {

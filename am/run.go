@@ -38,6 +38,10 @@ type Options struct {
 	Log *logrus.Logger
 	// Getenv reads the container environment (default os.Getenv).
 	Getenv func(string) string
+	// Supervisor is the spindle binary that runs the cluster-mode driver under
+	// `spindle supervise`, so that nothing the driver starts outlives the AM;
+	// empty runs the driver directly.
+	Supervisor string
 }
 
 // Run is the ApplicationMaster: `spindle am`. It returns when the application has
@@ -87,9 +91,6 @@ func newAttempt(opts Options) (*attempt, error) {
 	if log == nil {
 		log = logrus.New()
 	}
-	if err := spec.LinkNodeLocal(".", getenv(spec.EnvNodeLocalLinks)); err != nil {
-		return nil, err
-	}
 	cid, err := yarn.ParseContainerID(getenv("CONTAINER_ID"))
 	if err != nil {
 		return nil, fmt.Errorf("read CONTAINER_ID (is this running in a YARN container?): %w", err)
@@ -104,6 +105,9 @@ func newAttempt(opts Options) (*attempt, error) {
 	}
 	app, err := readSpec(amCreds, opts.SpecPath)
 	if err != nil {
+		return nil, err
+	}
+	if err := spec.LinkNodeLocal(".", app.NodeLocal); err != nil {
 		return nil, err
 	}
 	conf, err := hadoopconf.LoadEnvironment()
@@ -319,12 +323,14 @@ func failureBudget(app *spec.App) int {
 	return defaultFailureBudget(max(app.NumExecutors, dynamicMaxExecutors(app.DynamicAllocation)))
 }
 
-// driverResult turns the driver's exit into the application's outcome.
+// driverResult turns the driver's exit into the application's outcome, its
+// diagnostics ending with the exit code for the client (spec.DriverExitMarker).
 func driverResult(e proc.Exit) result {
+	diag := e.Describe("the driver") + " " + spec.DriverExitMarker(e.Code)
 	if e.Code == 0 {
-		return succeeded(e.Describe("the driver"))
+		return succeeded(diag)
 	}
-	return failed(e.Describe("the driver"))
+	return failed(diag)
 }
 
 // stagingCleanup returns the function that deletes the application's staging directory.

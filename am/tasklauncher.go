@@ -40,6 +40,9 @@ type TaskLauncher struct {
 	// Command runs once per task, with the body on standard input and in
 	// SPINDLE_TASK, and the task's id in SPINDLE_TASK_ID.
 	Command []string
+	// Env is the command's environment before the task's variables (nil:
+	// this process's).
+	Env []string
 	// Stdout and Stderr receive the command's output.
 	Stdout, Stderr io.Writer
 	// Log receives the launcher's own lines (default: Stderr).
@@ -79,7 +82,7 @@ func (tl *TaskLauncher) runTask(ctx context.Context, l container.TaskLease) erro
 	if len(l.Body) <= maxEnvTask && bytes.IndexByte(l.Body, 0) < 0 {
 		env[EnvTask] = string(l.Body)
 	}
-	r, err := proc.Start(proc.Process{Command: tl.Command, Env: proc.Environ(os.Environ(), env), Stdin: bytes.NewReader(l.Body),
+	r, err := proc.Start(proc.Process{Command: tl.Command, Env: proc.Environ(tl.baseEnv(), env), Stdin: bytes.NewReader(l.Body),
 		Stdout: tl.Stdout, Stderr: io.MultiWriter(tl.Stderr, tail), OwnGroup: true, DieWithParent: true})
 	if err != nil {
 		return tl.fail(ctx, l, fmt.Sprintf("could not start the task command: %v", err))
@@ -187,4 +190,12 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.ToValidUTF8(string(t.b), "")
+}
+
+// baseEnv is the environment the task's variables are added to.
+func (tl *TaskLauncher) baseEnv() []string {
+	if tl.Env == nil {
+		return os.Environ()
+	}
+	return tl.Env
 }

@@ -91,7 +91,7 @@ func runDriver(ctx context.Context, r driverRun) DriverResult {
 func runProgram(ctx context.Context, r driverRun) DriverResult {
 	command := append([]string{r.opts.App}, r.opts.AppArgs...)
 	p := proc.Process{Command: command, Stdin: r.cfg.Stdin, Stdout: r.cfg.Stdout, Stderr: r.cfg.Stderr, DieWithParent: true,
-		Env: proc.Environ(os.Environ(), spec.RoleEnv(r.opts.Env, "", r.env))}
+		Supervisor: r.cfg.Supervisor, Env: proc.Environ(os.Environ(), spec.RoleEnv(r.opts.Env, "", r.env))}
 	running, err := proc.Start(p)
 	if err != nil {
 		return DriverResult{ExitCode: 1, Diagnostics: fmt.Sprintf("start the driver: %v", err)}

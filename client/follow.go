@@ -31,6 +31,8 @@ type Report struct {
 	StartTime   time.Time `json:"startTime,omitzero"`
 	FinishTime  time.Time `json:"finishTime,omitzero"`
 	Tags        []string  `json:"tags,omitempty"`
+	// Attempt is the number of the current ApplicationMaster attempt (0 before the first).
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // Terminal reports whether the application has ended.
@@ -46,7 +48,8 @@ func reportFromProto(p *yarnpb.ApplicationReportProto) *Report {
 		Queue: p.GetQueue(), Type: p.GetApplicationType(), State: p.GetYarnApplicationState().String(),
 		FinalStatus: strings.TrimPrefix(p.GetFinalApplicationStatus().String(), "APP_"),
 		Diagnostics: strings.TrimSpace(p.GetDiagnostics()), TrackingURL: p.GetTrackingUrl(),
-		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress(), Tags: p.GetApplicationTags()}
+		AMHost: p.GetHost(), AMPort: p.GetRpcPort(), Progress: p.GetProgress(), Tags: p.GetApplicationTags(),
+		Attempt: int(p.GetCurrentApplicationAttemptId().GetAttemptId())}
 	// The RM reports "N/A" for what it does not know yet, and an unset diagnostics
 	// field reads as its proto default "N/A": show neither.
 	if r.AMHost == "N/A" {
@@ -103,7 +106,7 @@ func (c *Cluster) Follow(ctx context.Context, id ApplicationID, until func(*Repo
 			}
 		default:
 			failingSince = time.Time{}
-			if last == nil || r.State != last.State || r.Diagnostics != last.Diagnostics || r.TrackingURL != last.TrackingURL {
+			if last == nil || r.State != last.State || r.Diagnostics != last.Diagnostics || r.TrackingURL != last.TrackingURL || r.Attempt != last.Attempt {
 				if onChange != nil {
 					onChange(r)
 				}

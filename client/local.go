@@ -58,7 +58,7 @@ func runLocal(ctx context.Context, opts *Options, cfg RunConfig) (*Outcome, erro
 	files := append(append([]string{}, opts.Files...), opts.Jars...)
 	lc, err := am.StartLocal(ctx, am.LocalOptions{Name: appName(opts), Executors: n, ExecutorCommand: execCmd,
 		Env: opts.Env, Files: files, Archives: opts.Archives, MaxExecutorFailures: opts.MaxExecutorFailures,
-		Output: cfg.ExecutorOutput, Log: cfg.Log, DynamicAllocation: opts.DynamicAllocation, Tasks: opts.Tasks})
+		Output: cfg.ExecutorOutput, Log: cfg.Log, DynamicAllocation: opts.DynamicAllocation, Tasks: opts.Tasks, Supervisor: cfg.Supervisor})
 	if err != nil {
 		return nil, err
 	}

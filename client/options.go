@@ -199,9 +199,9 @@ func (r *resolver) resolveApp(o *Options) {
 		r.bad("deploy-mode", KeyDeployMode, "%q is not a deploy mode: use cluster or client", o.DeployMode)
 	}
 	o.Name = r.get(KeyName)
-	o.Files = splitList(r.get(KeyFiles))
-	o.Archives = splitList(r.get(KeyArchives))
-	o.Jars = splitList(r.get(KeyJars))
+	o.Files = r.list("files", KeyFiles)
+	o.Archives = r.list("archives", KeyArchives)
+	o.Jars = r.list("jars", KeyJars)
 	if c := r.get(KeyExecutorCommand); c != "" {
 		cmd, err := SplitCommand(c)
 		if err != nil {
@@ -210,6 +210,9 @@ func (r *resolver) resolveApp(o *Options) {
 		o.ExecutorCommand = cmd
 	}
 	o.Wait = r.boolVal("wait", KeyWait)
+	if !o.Wait && o.DeployMode == "client" && !IsLocalMaster(o.Master) {
+		r.bad("no-wait", KeyWait, "client mode runs the driver on this machine, so spindle must stay to run it: use --deploy-mode cluster to submit and return (spark-submit, too, honours it only in cluster mode)")
+	}
 	o.Verbose = r.boolVal("verbose", KeyVerbose)
 	o.Binary = r.get(KeyBinary)
 	o.StagingDir = r.get(KeyStagingDir)
@@ -238,7 +241,7 @@ func (r *resolver) resolveYARN(o *Options) {
 	if v := r.get(KeyMaxAppAttempts); v != "" {
 		o.MaxAppAttempts = r.intVal("max-app-attempts", KeyMaxAppAttempts, 1)
 	}
-	o.Tags = splitList(r.get(KeyTags))
+	o.Tags = r.list("tags", KeyTags)
 	if v := r.get(KeyPriority); v != "" {
 		o.Priority = int32(r.intVal("priority", KeyPriority, 0))
 	}
@@ -262,14 +265,13 @@ func (e *UsageError) Error() string {
 	return "invalid options:\n  " + strings.Join(e.Problems, "\n  ")
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+// list reads a comma-separated list (see SplitList).
+func (r *resolver) list(flag, key string) []string {
+	items, err := SplitList(r.get(key))
+	if err != nil {
+		r.bad(flag, key, "%v", err)
 	}
-	return out
+	return items
 }
 
 func validEnvName(s string) bool {

@@ -155,8 +155,8 @@ func (r *resolver) resolvePlacement(o *Options) {
 		o.ExecutorNodeLabel = strings.TrimSpace(v)
 	}
 	p := &o.Placement
-	p.Nodes = splitList(r.get(KeyExecutorNodes))
-	p.Racks = splitList(r.get(KeyExecutorRacks))
+	p.Nodes = splitNames(r.get(KeyExecutorNodes))
+	p.Racks = splitNames(r.get(KeyExecutorRacks))
 	p.RelaxLocality = true
 	if v := r.get(KeyRelaxLocality); v != "" {
 		p.RelaxLocality = r.boolVal("conf", KeyRelaxLocality)

@@ -98,18 +98,19 @@ func Prepare(opts *Options, executable func() (string, error)) (*Submission, err
 	return s, nil
 }
 
-// nodeLocalLinks lists the local: files as spec.EnvNodeLocalLinks wants them.
-func (s *Submission) nodeLocalLinks() string {
+// nodeLocalLinks lists the local: files, which the AM and the executor
+// launcher link into their working directories.
+func (s *Submission) nodeLocalLinks() []spec.Link {
 	if s.plan == nil {
-		return ""
+		return nil
 	}
-	var links []string
+	var links []spec.Link
 	for _, it := range s.plan.Items {
 		if it.Location == staging.NodeLocal {
-			links = append(links, it.Path+"#"+it.Name)
+			links = append(links, spec.Link{Path: it.Path, Name: it.Name})
 		}
 	}
-	return strings.Join(links, ",")
+	return links
 }
 
 // driverCommand is what the driver runs in cluster mode: the shipped APP and its arguments.

@@ -1,6 +1,9 @@
 package client
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -47,6 +50,7 @@ func TestPrepareOK(t *testing.T) {
 	data := utFile(t, dir, "data.txt", 0o644)
 	jar := utFile(t, dir, "lib.jar", 0o644)
 	arch := utFile(t, dir, "env.tar.gz", 0o644)
+	utTarGz(t, arch)
 	self := utFile(t, dir, "self/spindle", 0o755)
 	opts := &Options{App: app, AppArgs: []string{"x", "y"}, Files: []string{data + "#d.txt"}, Jars: []string{jar},
 		Archives: []string{arch}}
@@ -183,5 +187,21 @@ func TestPrepareErrors(t *testing.T) {
 				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+// utTarGz replaces the file at p with a valid .tar.gz of one file.
+func utTarGz(t *testing.T, p string) {
+	t.Helper()
+	var tarBuf, buf bytes.Buffer
+	tw := tar.NewWriter(&tarBuf)
+	tw.WriteHeader(&tar.Header{Name: "bin/tool", Mode: 0o755, Size: 2})
+	tw.Write([]byte("x\n"))
+	tw.Close()
+	gz := gzip.NewWriter(&buf)
+	gz.Write(tarBuf.Bytes())
+	gz.Close()
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -145,6 +145,9 @@ type Layers struct {
 	Flags map[string]string
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
+	// Warn, when set, receives a line for each spark-submit key translated to
+	// its spindle key and each unknown key (see TranslateKeys).
+	Warn func(string)
 }
 
 // Resolve merges the layers into Options for APP and its arguments (see
@@ -167,7 +170,8 @@ func Resolve(l Layers, app string, args []string) (*Options, *hadoopconf.Conf, e
 			return nil, nil, err
 		}
 	}
-	merged := Merge(props, l.Conf, l.Flags)
+	props = translateLayer(props, "properties file "+pf+":", l.Warn)
+	merged := Merge(props, translateLayer(l.Conf, "--conf", l.Warn), l.Flags)
 	if merged[KeyMaster] == "" {
 		merged[KeyMaster] = "local[*]"
 		if getenv("HADOOP_CONF_DIR") != "" || getenv("YARN_CONF_DIR") != "" {
@@ -192,4 +196,14 @@ func Resolve(l Layers, app string, args []string) (*Options, *hadoopconf.Conf, e
 		conf.Set(k, v)
 	}
 	return opts, conf, nil
+}
+
+func translateLayer(layer map[string]string, source string, warn func(string)) map[string]string {
+	out, msgs := TranslateKeys(layer, source)
+	if warn != nil {
+		for _, m := range msgs {
+			warn(m)
+		}
+	}
+	return out
 }

@@ -61,7 +61,7 @@ func recoveryDefault(key string) string {
 // resolveRecovery reads the failure-handling keys.
 func (r *resolver) resolveRecovery(o *Options) {
 	rec := &o.Recovery
-	rec.ExcludeNodes = splitList(r.get(KeyExcludeNodes))
+	rec.ExcludeNodes = splitNames(r.get(KeyExcludeNodes))
 	if r.boolVal("conf", KeyExcludeOnFailure) {
 		rec.MaxFailedExecutorsPerNode = r.intVal("conf", KeyMaxFailedExecutorsPerNode, 1)
 	}

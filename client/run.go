@@ -7,11 +7,14 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -53,6 +56,11 @@ type RunConfig struct {
 	// OnAppInfo, when set, is called every few seconds with the AM's view of
 	// the application, for a status line (YARN).
 	OnAppInfo func(container.AppInfo)
+	// Supervisor is the spindle binary that supervises the driver program and
+	// local executors (`spindle supervise`, Linux): whatever they start ends
+	// with them, with a stop, and when this process dies, even of SIGKILL.
+	// Empty: they are started directly.
+	Supervisor string
 }
 
 // Outcome is how an application run by Run ended.
@@ -202,8 +210,13 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 	}
 	var out *Outcome
 	if cluster {
-		rep, ferr := cl.Follow(ctx, app.ID, nil, s.cfg.OnReport)
+		rep, ferr := cl.Follow(ctx, app.ID, nil, s.onReport())
 		out, err = s.end(ctx, rep, ferr)
+		if out != nil && out.Report != nil {
+			if code, ok := spec.ParseDriverExit(out.Report.Diagnostics); ok {
+				out.Driver = &DriverResult{ExitCode: code, Diagnostics: out.Report.Diagnostics}
+			}
+		}
 	} else {
 		out, err = s.clientMode(ctx)
 	}
@@ -216,7 +229,8 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 // clientMode waits for the AM, runs the driver here and follows the
 // application to its end (the AM unregisters with the driver's outcome).
 func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
-	env, rep, err := s.cl.waitForAM(ctx, s.app, s.cfg.OnReport)
+	onReport := s.onReport()
+	env, rep, err := s.cl.waitForAM(ctx, s.app, onReport)
 	if err != nil {
 		return s.end(ctx, rep, err)
 	}
@@ -225,8 +239,10 @@ func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
 	if env.AMURL, err = s.followAM(pctx, env.AMURL); err != nil {
 		return s.end(ctx, rep, err)
 	}
+	ended, diag, stopWatch := s.watchEnd(ctx)
 	res := runDriver(ctx, driverRun{env: env, opts: s.opts, cfg: s.cfg, heartbeat: heartbeatInterval(s.opts),
-		appEnded: s.appEnded})
+		appEnded: s.appEnded, appDone: ended, appDiag: diag})
+	stopWatch()
 	if ctx.Err() != nil && !res.Reported {
 		out, err := s.end(ctx, rep, ctx.Err())
 		out.Driver = &res
@@ -235,7 +251,7 @@ func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
 	// A bounded wait for the end the AM reports, whatever ctx does now.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
-	rep, err = s.cl.Follow(fctx, s.app.ID, nil, s.cfg.OnReport)
+	rep, err = s.cl.Follow(fctx, s.app.ID, nil, onReport)
 	out, err := s.end(fctx, rep, err)
 	out.Driver = &res
 	out.Interrupted = ctx.Err() != nil
@@ -279,14 +295,66 @@ func (s *session) end(ctx context.Context, rep *Report, err error) (*Outcome, er
 // reports it ended, else nil.
 func (s *session) appEnded(ctx context.Context) error {
 	r, err := s.cl.Report(ctx, s.app.ID)
+	var nf *ipc.ApplicationNotFoundError
+	if errors.As(err, &nf) {
+		return fmt.Errorf("the ResourceManager no longer knows %s", s.app.ID)
+	}
 	if err != nil || !r.Terminal() {
 		return nil
 	}
-	return fmt.Errorf("%s ended %s/%s", s.app.ID, r.State, r.FinalStatus)
+	msg := fmt.Sprintf("%s ended %s/%s on the cluster", s.app.ID, r.State, r.FinalStatus)
+	if r.Diagnostics != "" {
+		msg += " (" + firstLine(r.Diagnostics) + ")"
+	}
+	return errors.New(msg)
+}
+
+// endPoll is how often a client-mode session asks YARN whether the
+// application has ended without the driver.
+const endPoll = 2 * time.Second
+
+// watchEnd watches, while the driver runs here, for the application ending
+// on the cluster without it (spindle kill, yarn application -kill, the AM
+// failed, the RM lost it): the returned channel is then closed, and diag
+// says how it ended. stop ends the watch.
+func (s *session) watchEnd(ctx context.Context) (ended <-chan struct{}, diag func() string, stop func()) {
+	done := make(chan struct{})
+	quit := make(chan struct{})
+	var why string
+	go func() {
+		t := time.NewTicker(endPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			rctx, cancel := context.WithTimeout(ctx, endPoll*5)
+			err := s.appEnded(rctx)
+			cancel()
+			if err == nil {
+				continue
+			}
+			why = fmt.Sprintf("%v: stopping the driver", err)
+			s.cfg.Log.Warn(why)
+			close(done)
+			return
+		}
+	}()
+	var once sync.Once
+	return done, func() string { return why }, func() { once.Do(func() { close(quit) }) }
 }
 
 // heartbeatInterval is how often a client-mode driver tells the AM it is
 // alive: a sixth of the AM's patience, between 1 and 10 seconds.
 func heartbeatInterval(o *Options) time.Duration {
 	return min(max(o.DriverTimeout/6, time.Second), 10*time.Second)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }

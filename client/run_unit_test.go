@@ -95,3 +95,29 @@ func TestRunWithoutConf(t *testing.T) {
 }
 
 func connectSDK(d Driver) (*container.Client, error) { return container.Connect(d.Env) }
+
+// TestBuildGoPackageNotMain: a directory of a library package is an error
+// saying so, before anything is built.
+func TestBuildGoPackageNotMain(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "lib.go"), []byte("package mylib\n\nfunc X() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := BuildGoPackage(context.Background(), dir, "linux", "amd64", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "package mylib, not a main package") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	d := "Application application_1_0001 failed 2 times due to AM Container for appattempt_1_0001_000002 exited with  exitCode: -1000\n" +
+		"Failing this attempt.Diagnostics: [2024-05-06 07:08:09.123]Download and unpack failed: java.util.zip.ZipException: zip END header not found\n" +
+		"java.io.IOException: ...\nFor more detailed output, check the application tracking page"
+	want := "Application application_1_0001 failed 2 times due to AM Container for appattempt_1_0001_000002 exited with  exitCode: -1000: Download and unpack failed: java.util.zip.ZipException: zip END header not found"
+	if got := Summary(d); got != want {
+		t.Errorf("Summary =\n%q\nwant\n%q", got, want)
+	}
+	if got := Summary("the driver exited 0 [driver exit code 0]"); got != "the driver exited 0 [driver exit code 0]" {
+		t.Errorf("Summary = %q", got)
+	}
+}

@@ -187,6 +187,11 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	}
 	resources = append(resources, confRes)
 	steps.mark("configuration cache")
+	launchRes, err := c.stageLaunch(ctx, fsys, dir, sub)
+	if err != nil {
+		return nil, nil, err
+	}
+	resources = append(resources, launchRes)
 	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources, nodes).Marshal()
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode the application spec: %w", err)
@@ -196,6 +201,18 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 		return nil, nil, err
 	}
 	return append(resources, amOnly...), specJSON, nil
+}
+
+// stageLaunch uploads the executors' launch file: their command, arguments
+// and environment travel there, never on a command line YARN's launch script
+// would expand.
+func (c *Cluster) stageLaunch(ctx context.Context, fsys staging.FS, dir string, sub *Submission) (spec.Resource, error) {
+	l := spec.Launch{Command: sub.executorCommand(), Env: sub.Opts.Env, NodeLocal: sub.nodeLocalLinks(), Tasks: sub.Opts.Tasks != ""}
+	launchJSON, err := l.Marshal()
+	if err != nil {
+		return spec.Resource{}, fmt.Errorf("encode the executors' launch file: %w", err)
+	}
+	return putBytes(ctx, fsys, path.Join(dir, spec.ExecutorFileName), spec.ExecutorFileName, spec.TypeFile, launchJSON)
 }
 
 // stageConf ships the Hadoop configuration as the archive __spindle_conf__
@@ -311,17 +328,10 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	if attempts <= 0 {
 		attempts, _ = c.conf.GetInt("yarn.resourcemanager.am.max-attempts", 2)
 	}
-	execEnv := o.Env
-	if links := sub.nodeLocalLinks(); links != "" {
-		execEnv = map[string]string{spec.EnvNodeLocalLinks: links}
-		for k, v := range o.Env {
-			execEnv[k] = v
-		}
-	}
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
-		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
-		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores,
+		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources, NodeLocal: sub.nodeLocalLinks(),
+		Executor: spec.Process{Command: sub.executorCommand(), Env: o.Env, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores,
 			NodeLabel: o.ExecutorNodeLabel, ResourceAmounts: specAmounts(o.ExecutorResources)},
 		Placement: specPlacement(o, nodes)}
 	a.Recovery = o.Recovery.spec(o.Hadoop)
@@ -360,7 +370,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
 	}
-	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User(), sub.nodeLocalLinks()), Tokens: tokens,
+	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User()), Tokens: tokens,
 		Command: spec.AMCommand()}).Proto()
 	if err != nil {
 		return nil, err

@@ -223,7 +223,8 @@ func TestAppSpec(t *testing.T) {
 		t.Errorf("default attempts = %d, want 2", a.MaxAttempts)
 	}
 
-	// local: files (already on every node) reach the executors through the environment.
+	// local: files (already on every node) are in the spec (the AM links them; the
+	// executors get them from the launch file), never in an environment.
 	sub = utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{
 		{Source: "local:/opt/data/x.txt", Name: "x.txt", Location: staging.NodeLocal, Path: "/opt/data/x.txt"},
@@ -231,14 +232,11 @@ func TestAppSpec(t *testing.T) {
 		{Source: "local:/opt/lib/y.so", Name: "y.so", Location: staging.NodeLocal, Path: "/opt/lib/y.so"},
 	}}
 	a = c.appSpec(sub, utAppID, "", nil, nil)
-	if got := a.Executor.Env[spec.EnvNodeLocalLinks]; got != "/opt/data/x.txt#x.txt,/opt/lib/y.so#y.so" {
-		t.Errorf("%s = %q", spec.EnvNodeLocalLinks, got)
+	if want := []spec.Link{{Path: "/opt/data/x.txt", Name: "x.txt"}, {Path: "/opt/lib/y.so", Name: "y.so"}}; !reflect.DeepEqual(a.NodeLocal, want) {
+		t.Errorf("NodeLocal = %v, want %v", a.NodeLocal, want)
 	}
-	if a.Executor.Env["K"] != "V" {
-		t.Errorf("user environment lost: %v", a.Executor.Env)
-	}
-	if _, ok := sub.Opts.Env[spec.EnvNodeLocalLinks]; ok {
-		t.Error("appSpec modified the options' environment")
+	if a.Executor.Env["K"] != "V" || len(a.Executor.Env) != 1 {
+		t.Errorf("user environment: %v", a.Executor.Env)
 	}
 
 	// Executors only: the executor command, no driver.
@@ -349,21 +347,18 @@ func TestSubmissionContext(t *testing.T) {
 		}
 	}
 
-	// local: files are linked into the AM's container too (the cluster-mode driver runs there).
+	// Nothing the user gives is in the AM's launch context: its environment is
+	// the configuration directory and the user only.
 	sub := utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
 	asc, err := c.submissionContext(sub, utAppID, secret, res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := false
 	for _, e := range asc.GetAmContainerSpec().GetEnvironment() {
-		if e.GetKey() == spec.EnvNodeLocalLinks {
-			found = e.GetValue() == "/opt/x#x"
+		if e.GetKey() != spec.EnvHadoopConfDir && e.GetKey() != spec.EnvHadoopUser {
+			t.Errorf("AM environment has %s=%q", e.GetKey(), e.GetValue())
 		}
-	}
-	if !found {
-		t.Errorf("AM environment lacks %s=/opt/x#x", spec.EnvNodeLocalLinks)
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/am"
@@ -15,5 +17,9 @@ func cmdAM(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return am.Run(ctx, am.Options{SpecPath: *specPath, Log: env.log})
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the spindle binary to supervise the driver with: %w", err)
+	}
+	return am.Run(ctx, am.Options{SpecPath: *specPath, Log: env.log, Supervisor: self})
 }

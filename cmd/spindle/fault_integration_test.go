@@ -330,7 +330,7 @@ func TestFaultFailingNodeExcluded(t *testing.T) {
 		conf: []string{"spindle.executor.failuresValidityInterval=10m", "spindle.excludeOnFailure.application.maxFailedExecutorsPerNode=1"},
 		check: func(t *testing.T, a *faultApp) {
 			logs := containerLogs(a.app.str, "*_000001", "stderr")
-			failed := regexp.MustCompile(`on localhost:` + port + `\) exited with code 1`).FindAllString(logs, -1)
+			failed := regexp.MustCompile(`on localhost:`+port+`\) exited with code 1`).FindAllString(logs, -1)
 			if len(failed) == 0 { // the scheduler placed no executor there
 				t.Logf("%s mode: no executor ran on the failing node", a.mode)
 				return

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/internal/proc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -46,6 +47,7 @@ func commands() []command {
 		{name: "am", hidden: true, run: cmdAM},
 		{name: "executor", hidden: true, run: cmdExecutor},
 		{name: "agent", hidden: true, run: cmdAgent},
+		{name: proc.SuperviseCommand, hidden: true, run: cmdSupervise},
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -95,7 +96,8 @@ func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.propertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv}, app, appArgs)
+	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.propertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv,
+		Warn: func(m string) { fmt.Fprintln(env.stderr, "spindle: "+m) }}, app, appArgs)
 	if err == nil && opts.Verbose {
 		env.log.SetLevel(logrus.DebugLevel)
 	}
@@ -105,6 +107,9 @@ func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*
 // runConfig is what submit and shell print while client.Run works.
 func runConfig(env *cliEnv, opts *client.Options) client.RunConfig {
 	cfg := client.RunConfig{Log: env.log, Stdout: env.stdout, Stderr: env.stderr, OnReport: printReport(env), Verbose: opts.Verbose}
+	if exe, err := os.Executable(); err == nil {
+		cfg.Supervisor = exe // the driver and local executors run under `spindle supervise`
+	}
 	if opts.Verbose || staging.IsTerminal(env.stderr) {
 		cfg.Progress = env.stderr
 	}
@@ -133,7 +138,7 @@ func printReport(env *cliEnv) func(*client.Report) {
 			line += "/" + r.FinalStatus
 		}
 		if r.Diagnostics != "" {
-			line += ": " + firstLineOf(r.Diagnostics)
+			line += ": " + client.Summary(r.Diagnostics)
 		}
 		env.log.Info(line)
 		if r.TrackingURL != "" && r.TrackingURL != shownURL && !r.Terminal() {

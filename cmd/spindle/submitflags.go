@@ -31,7 +31,8 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 		f.keyOf[name] = key
 	}
 	list := func(name, key, usage string) {
-		fs.StringSlice(name, nil, usage)
+		// Kept as given (not pflag's CSV): client.SplitList splits it, quotes and escapes included.
+		fs.StringArray(name, nil, usage+`; "..." or \, keep a comma in a name`)
 		f.keyOf[name] = key
 	}
 	str("master", client.KeyMaster, "where to run: yarn, local, local[N] or local[*] (default: yarn when HADOOP_CONF_DIR or YARN_CONF_DIR is set, else local[*])")
@@ -103,7 +104,7 @@ func (f *submitFlags) layers() (confLayer, flagLayer map[string]string, err erro
 		if !ok {
 			return
 		}
-		if sv, isSlice := fl.Value.(pflag.SliceValue); isSlice {
+		if sv, isSlice := fl.Value.(pflag.SliceValue); isSlice { // repeated: one list
 			flagLayer[key] = strings.Join(sv.GetSlice(), ",")
 			return
 		}

@@ -30,6 +30,10 @@ type Context struct {
 func (c *Context) Proto() (*yarnpb.ContainerLaunchContextProto, error) {
 	clc := &yarnpb.ContainerLaunchContextProto{}
 	for _, r := range c.Resources {
+		// YARN writes link names into its bash launch script between double quotes.
+		if err := spec.CheckLinkName(r.Name); err != nil {
+			return nil, fmt.Errorf("container launch context: %w", err)
+		}
 		lr, err := ResourceProto(r)
 		if err != nil {
 			return nil, err
@@ -42,6 +46,11 @@ func (c *Context) Proto() (*yarnpb.ContainerLaunchContextProto, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		// YARN writes values as export K="V" into its launch script: only values
+		// that bash keeps as they are may go there (user values go in files).
+		if !spec.ShellSafe(c.Env[k]) || !spec.ShellSafe(k) {
+			return nil, fmt.Errorf("container launch context: the value of %s (%q) would be changed by YARN's launch script", k, c.Env[k])
+		}
 		clc.Environment = append(clc.Environment, &yarnpb.StringStringMapProto{Key: proto.String(k), Value: proto.String(c.Env[k])})
 	}
 	if len(c.Command) == 0 {

@@ -242,3 +242,22 @@ func TestCommandThroughNodeManagerScript(t *testing.T) {
 		t.Errorf("through launch_container.sh: got %q, want %q (script %q)", got, want, script)
 	}
 }
+
+// TestProtoRefusesWhatBashWouldChange: a link name or environment value that
+// YARN's launch script would expand is an error, not a different container.
+func TestProtoRefusesWhatBashWouldChange(t *testing.T) {
+	res := spec.Resource{Name: "ok", URL: "hdfs://nn:8020/s/x", Type: spec.TypeFile, Visibility: spec.VisibilityApplication}
+	if _, err := (&Context{Resources: []spec.Resource{res}, Env: map[string]string{"A": "{{PWD}}/x y"}, Command: []string{"./x"}}).Proto(); err != nil {
+		t.Fatalf("safe context: %v", err)
+	}
+	bad := res
+	bad.Name = "$(touch x)"
+	if _, err := (&Context{Resources: []spec.Resource{bad}, Command: []string{"./x"}}).Proto(); err == nil {
+		t.Error("link name $(touch x) accepted")
+	}
+	for _, v := range []string{"$HOME", "`id`", `a"b`, `a\b`, "a\nb"} {
+		if _, err := (&Context{Env: map[string]string{"A": v}, Command: []string{"./x"}}).Proto(); err == nil {
+			t.Errorf("env value %q accepted", v)
+		}
+	}
+}

@@ -33,6 +33,13 @@ type Process struct {
 	// DieWithParent has the kernel send SIGTERM to the process when spindle dies
 	// (Linux only), so that a local driver does not outlive a killed spindle.
 	DieWithParent bool
+	// Supervisor, when set, is the spindle binary: the process then runs
+	// under `spindle supervise` (see Supervise), which ends everything it
+	// started when it exits, when it is stopped, and when this process dies
+	// (Linux only; elsewhere the field is ignored). OwnGroup is then ignored
+	// and DieWithParent implied: the supervisor stays in this process's
+	// group, where a terminal's and YARN's signals reach it.
+	Supervisor string
 }
 
 // Running is a started Process.
@@ -47,6 +54,10 @@ type Running struct {
 func Start(p Process) (*Running, error) {
 	if len(p.Command) == 0 {
 		return nil, errors.New("start a process: empty command")
+	}
+	if p.Supervisor != "" && CanSupervise() {
+		p.Command = append([]string{p.Supervisor}, SupervisorArgs(StopGrace, p.Command)...)
+		p.OwnGroup, p.DieWithParent = false, true
 	}
 	cmd := exec.Command(p.Command[0], p.Command[1:]...)
 	cmd.Dir, cmd.Env = p.Dir, p.Env
@@ -102,6 +113,13 @@ func (r *Running) Stop(grace time.Duration) {
 			}
 		}
 	case <-deadline.C:
+		if r.p.Supervisor != "" { // it is ending the program itself; give it a moment
+			select {
+			case <-r.done:
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
 		signalGroup(r.cmd.Process, r.p.OwnGroup, sigKill)
 		<-r.done
 	}

@@ -45,8 +45,10 @@ type App struct {
 	StagingDir string `json:"stagingDir"` // fully qualified URI; empty when nothing was staged
 	Queue      string `json:"queue"`
 
-	Driver   Process `json:"driver"`   // cluster mode only
-	Executor Process `json:"executor"` // what each executor runs
+	Driver Process `json:"driver"` // cluster mode only
+	// Executor is what each executor runs; executors read its Command and Env
+	// from the launch file (ExecutorFileName) among Resources.
+	Executor Process `json:"executor"`
 	// Placement says where executors go (node, rack, constraints).
 	Placement Placement `json:"placement"`
 
@@ -74,8 +76,11 @@ type App struct {
 	// Tasks, when set, makes the application a job array: the link name
 	// (TasksLink) of a file in the AM's container with one task per line,
 	// which the AM enqueues; executors run Executor.Command once per task
-	// (TaskExecutorCommand) and the application succeeds when every task did.
+	// (spec.Launch.Tasks) and the application succeeds when every task did.
 	Tasks string `json:"tasks,omitempty"`
+	// NodeLocal are the local: files the AM links into its working directory
+	// (executors get them from the launch file).
+	NodeLocal []Link `json:"nodeLocal,omitempty"`
 }
 
 // Recovery is how the ApplicationMaster rides out failures.

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/spindle-yarn/spindle/container"
 )
@@ -23,7 +25,7 @@ const (
 // IsReserved reports whether name is one of Spindle's own link names, which
 // the application's files may not use.
 func IsReserved(name string) bool {
-	return name == BinaryLink || name == ConfLink || name == FileName || name == TasksLink
+	return name == BinaryLink || name == ConfLink || name == FileName || name == ExecutorFileName || name == TasksLink
 }
 
 // Environment variables of the contract besides the SDK's (package container).
@@ -75,35 +77,34 @@ func ExecutorSecret(appSecret string) string {
 // AMCommand is the command of the AM container, run in its working directory.
 func AMCommand() []string { return []string{"./" + BinaryLink, "am", "--spec", FileName} }
 
-// ExecutorCommand is the command of a YARN executor container: the launcher,
-// which puts the executor secret from the container's credentials into
-// SPINDLE_SECRET and replaces itself with cmd.
-func ExecutorCommand(cmd []string) []string {
-	return append([]string{"./" + BinaryLink, "executor", "--"}, cmd...)
+// ExecutorCommand is the command of a YARN executor container, the same for
+// every application: the launcher, which reads what to run from the launch
+// file (ExecutorFileName), puts the executor secret from the container's
+// credentials into SPINDLE_SECRET and runs it under supervision.
+func ExecutorCommand() []string {
+	return []string{"./" + BinaryLink, "executor", "--launch", ExecutorFileName}
 }
 
-// AgentCommand is what the executors of a shell session run on YARN (wrapped
-// in ExecutorCommand like any executor command).
+// AgentCommand is what the executors of a shell session run on YARN (from
+// the launch file, like any executor command).
 func AgentCommand() []string { return []string{"./" + BinaryLink, "agent"} }
 
-// AMEnv is the environment of the AM container: the shipped configuration, the
-// user, and the node-local files to link (nodeLocalLinks, see EnvNodeLocalLinks).
-func AMEnv(user, nodeLocalLinks string) map[string]string {
-	env := map[string]string{
+// AMEnv is the environment of the AM container: the shipped configuration and
+// the user. Everything else the AM needs is in the spec file.
+func AMEnv(user string) map[string]string {
+	return map[string]string{
 		EnvHadoopConfDir: ConfDir(ContainerPWD),
 		EnvHadoopUser:    user,
 	}
-	if nodeLocalLinks != "" {
-		env[EnvNodeLocalLinks] = nodeLocalLinks
-	}
-	return env
 }
 
 // ConfDir is HADOOP_CONF_DIR in a container whose working directory is pwd.
 func ConfDir(pwd string) string { return pwd + "/" + ConfLink }
 
 // RoleEnv is the environment a driver or executor gets on top of what it
-// inherits, in every mode: the user's variables (--env), then HADOOP_CONF_DIR
+// inherits, in every mode (a YARN executor's launch context gets it with no
+// user variables: the launcher adds those from the launch file, see
+// LauncherEnv): the user's variables (--env), then HADOOP_CONF_DIR
 // when it runs in a YARN container whose working directory is pwd ("" when it
 // does not: client and local mode), then the Spindle variables of its role,
 // which win. An empty role.Secret is left out: a YARN executor's launcher
@@ -126,9 +127,34 @@ func RoleEnv(user map[string]string, pwd string, role container.Env) map[string]
 // submit --tasks FILE`) in the AM's container: one task per line.
 const TasksLink = "__spindle_tasks__"
 
-// TaskExecutorCommand is the command of an executor container of a job
-// array: the launcher runs cmd once per task it leases from the AM's queue
-// (see ExecutorCommand for the rest).
-func TaskExecutorCommand(cmd []string) []string {
-	return append([]string{"./" + BinaryLink, "executor", "--tasks", "--"}, cmd...)
+// LauncherEnv is the environment of an executor started by the YARN executor
+// launcher, whose own environment is base: the user's variables (from the
+// launch file) over base, then base's HADOOP_CONF_DIR and Spindle variables
+// again, which win as in RoleEnv. Each key appears once.
+func LauncherEnv(base []string, user map[string]string) []string {
+	contract := map[string]bool{EnvHadoopConfDir: true}
+	for k := range (container.Env{Role: "x", AppID: "x", ExecutorID: "x", AMURL: "x", Secret: "x"}).Vars() {
+		contract[k] = true
+	}
+	out := make([]string, 0, len(base)+len(user))
+	seen := map[string]bool{}
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, overridden := user[k]; overridden && !contract[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, kv)
+	}
+	keys := make([]string, 0, len(user))
+	for k := range user {
+		if !contract[k] || !seen[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = append(out, k+"="+user[k])
+	}
+	return out
 }

@@ -32,20 +32,17 @@ func TestCommandsAndEnv(t *testing.T) {
 	if got := strings.Join(AMCommand(), " "); got != "./spindle am --spec spindle-spec.json" {
 		t.Errorf("AMCommand = %q", got)
 	}
-	if got := strings.Join(ExecutorCommand([]string{"./pi", "10"}), " "); got != "./spindle executor -- ./pi 10" {
+	if got := strings.Join(ExecutorCommand(), " "); got != "./spindle executor --launch spindle-executor.json" {
 		t.Errorf("ExecutorCommand = %q", got)
 	}
 	if got := strings.Join(AgentCommand(), " "); got != "./spindle agent" {
 		t.Errorf("AgentCommand = %q", got)
 	}
-	env := AMEnv("alice", "/opt/x#x")
-	if env[EnvHadoopConfDir] != "{{PWD}}/__spindle_conf__" || env[EnvHadoopUser] != "alice" || env[EnvNodeLocalLinks] != "/opt/x#x" {
+	env := AMEnv("alice")
+	if env[EnvHadoopConfDir] != "{{PWD}}/__spindle_conf__" || env[EnvHadoopUser] != "alice" || len(env) != 2 {
 		t.Errorf("AMEnv = %v", env)
 	}
-	if _, ok := AMEnv("alice", "")[EnvNodeLocalLinks]; ok {
-		t.Error("AMEnv without node-local files sets their variable")
-	}
-	for _, n := range []string{"spindle", "__spindle_conf__", "spindle-spec.json"} {
+	for _, n := range []string{"spindle", "__spindle_conf__", "spindle-spec.json", "spindle-executor.json"} {
 		if !IsReserved(n) {
 			t.Errorf("%s is not reserved", n)
 		}
@@ -67,5 +64,46 @@ func TestSecrets(t *testing.T) {
 	e := ExecutorSecret(a)
 	if len(e) != 64 || e == a || e != ExecutorSecret(a) || e == ExecutorSecret(b) {
 		t.Errorf("ExecutorSecret(%q) = %q: want 64 hex digits, stable, unlike the app secret and per application", a, e)
+	}
+}
+
+// TestLauncherEnv: the user's variables override the container's own, except
+// the contract's (HADOOP_CONF_DIR, SPINDLE_*), and each key appears once.
+func TestLauncherEnv(t *testing.T) {
+	base := []string{"PATH=/bin", "HOME=/h", "HADOOP_CONF_DIR=/c", "SPINDLE_ROLE=executor", "SPINDLE_SECRET=s"}
+	user := map[string]string{"HOME": "$(x) \"q\"", "SPINDLE_ROLE": "driver", "NEW": "a\nb", "HADOOP_CONF_DIR": "/mine"}
+	got := strings.Join(LauncherEnv(base, user), "|")
+	want := "PATH=/bin|HADOOP_CONF_DIR=/c|SPINDLE_ROLE=executor|SPINDLE_SECRET=s|HOME=$(x) \"q\"|NEW=a\nb"
+	if got != want {
+		t.Errorf("LauncherEnv =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestCheckLinkName(t *testing.T) {
+	for _, ok := range []string{"a b", "it's", "*", "ü.txt", "a;b&c", "x(1)"} {
+		if err := CheckLinkName(ok); err != nil {
+			t.Errorf("CheckLinkName(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "a/b", "$(x)", "a`b`", "a\"b", "a\\b", "a\nb"} {
+		err := CheckLinkName(bad)
+		if err == nil || !strings.Contains(err.Error(), "#") {
+			t.Errorf("CheckLinkName(%q) = %v, want an error naming the #alias fix", bad, err)
+		}
+	}
+	if got := SafeName("my \"data\" $v.tar.gz"); got != "my__data___v.tar.gz" {
+		t.Errorf("SafeName = %q", got)
+	}
+}
+
+func TestDriverExitMarker(t *testing.T) {
+	if c, ok := ParseDriverExit("the driver exited with code 3 " + DriverExitMarker(3)); !ok || c != 3 {
+		t.Errorf("ParseDriverExit = %d, %v", c, ok)
+	}
+	if c, ok := ParseDriverExit("x " + DriverExitMarker(143) + "\nmore"); !ok || c != 143 {
+		t.Errorf("ParseDriverExit = %d, %v", c, ok)
+	}
+	if _, ok := ParseDriverExit("AM container exited with exitCode: -1000"); ok {
+		t.Error("a marker found where there is none")
 	}
 }

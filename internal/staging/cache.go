@@ -54,7 +54,7 @@ func (s *Stager) StageCached(ctx context.Context, fsys FS, localPath, cacheRoot 
 	fail := func(err error) (spec.Resource, Report, error) {
 		return spec.Resource{}, rep, fmt.Errorf("staging: caching %s: %w", localPath, err)
 	}
-	if err := checkLinkName(name); err != nil {
+	if err := spec.CheckLinkName(name); err != nil {
 		return fail(err)
 	}
 	root, err := checkPath(cacheRoot)

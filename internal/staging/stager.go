@@ -87,6 +87,12 @@ type PlannedItem struct {
 	URI *url.URL
 	// Size is the local file's size when planned (Local only).
 	Size int64
+	// StagedName is the file's name in the staging directory when it is
+	// uploaded: its own base name, unless that would not survive YARN's
+	// launch script or a URI (spec.SafeName) or is taken. The link name is
+	// Name; the NodeManager decides from this name's extension whether and
+	// how it extracts an archive.
+	StagedName string
 }
 
 // Plan is a validated list of items, ready for Stager.Stage. It is built
@@ -193,7 +199,26 @@ func (s *Stager) Plan(items []Item) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("staging: %w", errors.Join(errs...))
 	}
+	nameStaged(plan)
 	return plan, nil
+}
+
+// nameStaged gives each item to upload a distinct name in the staging
+// directory, keeping its extension.
+func nameStaged(plan *Plan) {
+	taken := map[string]bool{spec.FileName: true, spec.ExecutorFileName: true, spec.ConfLink + ".zip": true}
+	for i := range plan.Items {
+		it := &plan.Items[i]
+		if it.Location != Local {
+			continue
+		}
+		name := spec.SafeName(filepath.Base(it.Path))
+		for n := 1; taken[name]; n++ {
+			name = fmt.Sprintf("%d-%s", n, spec.SafeName(filepath.Base(it.Path)))
+		}
+		taken[name] = true
+		it.StagedName = name
+	}
 }
 
 // planItem parses and validates one item.
@@ -234,14 +259,26 @@ func planItem(it Item) (PlannedItem, error) {
 	if it.LinkName != "" {
 		pi.Name = it.LinkName
 	}
-	if err := checkLinkName(pi.Name); err != nil {
+	if err := spec.CheckLinkName(pi.Name); err != nil {
 		return pi, fmt.Errorf("%q: %w", it.Source, err)
 	}
 	if pi.Type == spec.TypeArchive && !archiveExt(base) {
-		return pi, fmt.Errorf("%q: YARN extracts only .zip, .tar.gz, .tgz and .tar archives; repackage it as one of those, or pass it as a plain file (--files) to ship it unextracted", it.Source)
+		return pi, fmt.Errorf("%q: YARN extracts only .zip, .jar, .tar.gz, .tgz and .tar archives; repackage it as one of those, or pass it as a plain file (--files) to ship it unextracted", it.Source)
 	}
-	if pi.Location == Local {
-		return pi, statLocal(it, &pi, base)
+	if pi.Location == Cluster && !spec.ShellSafe(base) {
+		// The NodeManager links the file from a path ending in this name, in double quotes in bash.
+		return pi, fmt.Errorf("%q: the file name %q holds a character YARN's launch script (bash) would not keep as it is ($ ` \" \\ or a newline): rename the file on the cluster, or give a local copy, which spindle stages under a safe name", it.Source, base)
+	}
+	if pi.Location != Local {
+		return pi, nil
+	}
+	if err := statLocal(it, &pi, base); err != nil {
+		return pi, err
+	}
+	if pi.Type == spec.TypeArchive {
+		if err := CheckArchive(pi.Path); err != nil {
+			return pi, fmt.Errorf("%q: %w; repackage it, or pass it with --files to ship it unextracted", it.Source, err)
+		}
 	}
 	return pi, nil
 }
@@ -321,24 +358,10 @@ func stripFragment(s string) string {
 	return s
 }
 
-// checkLinkName rejects names YARN cannot use as a link in the container's
-// working directory.
-func checkLinkName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty link name")
-	case name == "." || name == "..":
-		return fmt.Errorf("link name %q is not allowed", name)
-	case strings.ContainsAny(name, "/\x00"):
-		return fmt.Errorf("link name %q must not contain \"/\"", name)
-	}
-	return nil
-}
-
 // archiveExt reports whether name ends in an extension YARN extracts.
 func archiveExt(name string) bool {
 	n := strings.ToLower(name)
-	for _, ext := range []string{".zip", ".tar.gz", ".tgz", ".tar"} {
+	for _, ext := range []string{".zip", ".jar", ".tar.gz", ".tgz", ".tar"} {
 		if strings.HasSuffix(n, ext) && len(n) > len(ext) {
 			return true
 		}
@@ -484,7 +507,7 @@ func (s *Stager) stageItem(ctx context.Context, fsys FS, root *url.URL, dir stri
 	rep := Report{Name: it.Name, Source: it.Source}
 	var st FileStatus
 	if s.uploads(it, root) {
-		dst := path.Join(dir, it.Name)
+		dst := path.Join(dir, it.StagedName)
 		var n int64
 		var err error
 		st, n, err = s.upload(ctx, fsys, it.Path, dst, FilePerm, id, it)

@@ -27,6 +27,9 @@ func writeFile(t *testing.T, dir, name string, size int) string {
 		t.Fatal(err)
 	}
 	data := bytes.Repeat([]byte(name[:1]), size)
+	if archiveExt(name) {
+		data = archiveBytes(t, name, data)
+	}
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +108,10 @@ func TestStageLocalEndToEnd(t *testing.T) {
 		if r.Name != wantNames[i] {
 			t.Errorf("resource %d is %q, want %q (plan order)", i, r.Name, wantNames[i])
 		}
-		p := filepath.Join(dir, r.Name)
+		// Staged under the file's own name (an archive keeps its extension,
+		// from which YARN decides how to extract it); the link name is r.Name.
+		stagedAs := []string{"f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt", "f5.txt", "f6.txt", "f7.txt", "lib.zip", "conf.tgz"}[i]
+		p := filepath.Join(dir, stagedAs)
 		fi, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
