@@ -8,6 +8,7 @@ import (
 
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/secure"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
@@ -16,11 +17,24 @@ type Cluster struct {
 	conf *hadoopconf.Conf
 	ipc  *ipc.Client
 	rm   *yarn.ResourceManager
+	id   *secure.Identity // who the client is: SIMPLE user or Kerberos login
+	krb  Kerberos
 }
 
 // Connect prepares a connection to the ResourceManager(s) of conf (nothing is dialled
-// until the first call). Close it when done.
+// until the first call), logged in from the ticket cache on a secured cluster.
+// Close it when done.
 func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
+	return ConnectAs(context.Background(), conf, Kerberos{})
+}
+
+// ConnectAs is Connect with the login k says on a secured cluster
+// (hadoop.security.authentication=kerberos): every connection to the
+// ResourceManager and the NameNodes, and the staging filesystem, authenticate
+// as that login (and act for k.ProxyUser). It is the one place the client's
+// authenticated connections are built. A failed login is a one-line
+// *krb.Error naming the fix.
+func ConnectAs(ctx context.Context, conf *hadoopconf.Conf, k Kerberos) (*Cluster, error) {
 	addrs, err := conf.RMAddresses()
 	if err != nil {
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
@@ -39,18 +53,25 @@ func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := ipc.NewClient(ipc.Config{User: conf.User(), DialTimeout: dial, IdleTimeout: idle,
-		Protection: conf.Get("hadoop.rpc.protection")})
+	id, err := secure.Login(ctx, conf, secure.LoginOptions{Principal: k.Principal, Keytab: k.Keytab, ProxyUser: k.ProxyUser})
+	if err != nil {
+		return nil, err
+	}
+	c := id.IPC(conf, ipc.Config{DialTimeout: dial, IdleTimeout: idle})
 	rm, err := yarn.NewResourceManager(c, addrs)
 	if err != nil {
 		c.Close()
+		id.Close()
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
 	}
-	return &Cluster{conf: conf, ipc: c, rm: rm}, nil
+	return &Cluster{conf: conf, ipc: c, rm: rm, id: id, krb: k}, nil
 }
 
 // Close closes the cluster's connections.
-func (c *Cluster) Close() error { return c.ipc.Close() }
+func (c *Cluster) Close() error {
+	defer c.id.Close()
+	return c.ipc.Close()
+}
 
 // Conf is the Hadoop configuration the Cluster was connected with.
 func (c *Cluster) Conf() *hadoopconf.Conf { return c.conf }

@@ -98,6 +98,7 @@ type Options struct {
 	StagingDir          string // overrides <home>/.spindle/staging
 	DriverTimeout       time.Duration
 	Hadoop              map[string]string // Hadoop configuration overrides
+	Kerberos            Kerberos          // secured clusters: login, impersonation, tokens
 
 	App     string
 	AppArgs []string
@@ -111,6 +112,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveApp(o)
 	r.resolveSizes(o)
 	r.resolveYARN(o)
+	r.resolveKerberos(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

@@ -152,7 +152,7 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 	if err != nil {
 		return nil, err
 	}
-	cl, err := Connect(conf)
+	cl, err := ConnectAs(ctx, conf, opts.Kerberos)
 	if err != nil {
 		return nil, err
 	}

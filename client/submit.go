@@ -79,7 +79,11 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := staging.Open(ctx, c.conf, nil, "")
+	tokens, err := c.applicationTokens(ctx, log, sub.Opts.Kerberos)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := c.openStaging(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open the staging filesystem: %w", err)
 	}
@@ -107,7 +111,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if app.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, resources)
+	asc, err := c.submissionContext(sub, id, app.Secret, resources, tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +134,7 @@ func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.Appli
 	id, maxCap, err := c.rm.NewApplication(nctx)
 	cancel()
 	if err != nil {
-		return yarn.ApplicationID{}, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
+		return yarn.ApplicationID{}, fmt.Errorf("ask the ResourceManager for a new application: %w", c.explain(err))
 	}
 	return id, checkSizes(opts, maxCap)
 }
@@ -176,7 +180,11 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	if err != nil {
 		return nil, err
 	}
-	return append(resources, specRes), nil
+	keytab, err := c.stageKeytab(ctx, fsys, dir, sub.Opts.Kerberos)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(resources, specRes), keytab...), nil
 }
 
 // undoSubmit leaves nothing behind after a failed submission: it kills the
@@ -270,7 +278,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 			execEnv[k] = v
 		}
 	}
-	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
+	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.user(), StagingDir: stagingDir, Kerberos: c.kerberosSpec(o.Kerberos),
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
 		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
@@ -293,15 +301,18 @@ func appName(o *Options) string {
 }
 
 // submissionContext builds the ApplicationSubmissionContext for the AM.
-func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource) (*yarnpb.ApplicationSubmissionContextProto, error) {
+func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource, appTokens *creds.Credentials) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	o := sub.Opts
 	amCreds := &creds.Credentials{}
+	if appTokens != nil {
+		amCreds.AddAll(appTokens)
+	}
 	amCreds.AddSecret(spec.SecretAlias, []byte(secret))
 	tokens, err := amCreds.Marshal(creds.FormatWritable)
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
 	}
-	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User(), sub.nodeLocalLinks()), Tokens: tokens,
+	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.user(), sub.nodeLocalLinks()), Tokens: tokens,
 		Command: spec.AMCommand()}).Proto()
 	if err != nil {
 		return nil, err

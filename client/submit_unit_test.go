@@ -290,7 +290,7 @@ func TestSubmissionContext(t *testing.T) {
 	} {
 		sub := utSubmission(tc.mode)
 		sub.Opts.Priority, sub.Opts.MaxAppAttempts = tc.priority, tc.attempts
-		asc, err := c.submissionContext(sub, utAppID, secret, res)
+		asc, err := c.submissionContext(sub, utAppID, secret, res, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +347,7 @@ func TestSubmissionContext(t *testing.T) {
 	// local: files are linked into the AM's container too (the cluster-mode driver runs there).
 	sub := utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
-	asc, err := c.submissionContext(sub, utAppID, secret, res)
+	asc, err := c.submissionContext(sub, utAppID, secret, res, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestSubmissionContext(t *testing.T) {
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.
-	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}})
+	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}}, nil)
 	if err == nil {
 		t.Error("bad resource URL: no error")
 	}

@@ -49,6 +49,9 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	list("tags", client.KeyTags, "comma-separated YARN application tags")
 	str("priority", client.KeyPriority, "YARN application priority")
 	str("node-label", client.KeyNodeLabel, "YARN node-label expression for all containers")
+	str("principal", client.KeyPrincipal, "Kerberos principal to log in as with --keytab (secured clusters; default: the ticket cache, as after kinit)")
+	str("keytab", client.KeyKeytab, "keytab of --principal; shipped to the ApplicationMaster so that it can renew the application's tokens")
+	str("proxy-user", client.KeyProxyUser, "submit on behalf of this user (Hadoop impersonation: the cluster must allow it)")
 	fs.Bool("wait", true, "follow the application until it ends and exit with its outcome")
 	f.keyOf["wait"] = client.KeyWait
 	fs.BoolVar(&f.noWait, "no-wait", false, "submit, print the application id and return")

@@ -60,6 +60,9 @@ type App struct {
 	// Resources are localized into every executor container (the AM's own container
 	// gets them from the launch context).
 	Resources []Resource `json:"resources"`
+
+	// Kerberos is set on a secured cluster (hadoop.security.authentication=kerberos).
+	Kerberos *Kerberos `json:"kerberos,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string in JSON.
