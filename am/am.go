@@ -48,7 +48,7 @@ type master struct {
 	amURL   string
 	alloc   launcher
 	pool    *pool
-	tokens  []byte // credentials for executors: the executors' secret, no AMRM token
+	creds   *credentialSet // the AM's, the driver's and the executors' credentials (nil in local mode)
 	cleanup func(ctx context.Context) error
 
 	once sync.Once
@@ -126,8 +126,12 @@ func orDefault(s, d string) string {
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
 	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
-	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role),
-		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
+	env := spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role)
+	if m.spec.Kerberos.Refreshes() {
+		env[spec.EnvCredentialsRefresh] = "1"
+	}
+	c := launch.Context{Resources: m.spec.Resources, Env: env,
+		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.creds.executorTokens()}
 	return c.Proto()
 }
 

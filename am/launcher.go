@@ -16,7 +16,11 @@ import (
 // runs: `spindle executor -- CMD ARGS...` (spec.ExecutorCommand). It links the
 // node-local files, puts the executors' secret from the container's
 // credentials into SPINDLE_SECRET and replaces itself with CMD, so that
-// signals and the exit status are CMD's own. It returns only on failure.
+// signals and the exit status are CMD's own; when the AM refreshes the
+// application's credentials it runs CMD as a child instead and keeps the
+// container's credentials file fresh (superviseExecutor) and returns nil or
+// an *ExitError with the command's exit code. Otherwise it returns only on
+// failure.
 func LaunchExecutor(args []string) error {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
@@ -39,6 +43,9 @@ func LaunchExecutor(args []string) error {
 	path, err := exec.LookPath(args[0])
 	if err != nil {
 		return fmt.Errorf("executor command %q: %w", args[0], err)
+	}
+	if os.Getenv(spec.EnvCredentialsRefresh) == "1" && os.Getenv(creds.EnvTokenFile) != "" {
+		return superviseExecutor(path, args)
 	}
 	if err := proc.Exec(path, args, os.Environ()); err != nil {
 		return fmt.Errorf("run executor command %q: %w", path, err)

@@ -67,6 +67,7 @@ type attempt struct {
 	sched *yarn.Scheduler
 	loop  *allocator // the allocate loop (master.alloc)
 	addrs []string   // the scheduler's
+	conf  *hadoopconf.Conf
 }
 
 // newAttempt reads who and where the AM is (the spec, the container's
@@ -106,11 +107,12 @@ func newAttempt(opts Options) (*attempt, error) {
 	}
 	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv)}
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
-		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
-		cleanup: stagingCleanup(conf, app)}
+		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting"}
+	a.conf = conf
 	if err := a.connect(conf, amCreds, getenv); err != nil {
 		return nil, err
 	}
+	a.cleanup = stagingCleanup(conf, app, a.creds.current)
 	return a, nil
 }
 
@@ -127,7 +129,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	}
 	a.secret = string(secret)
 	var err error
-	if a.tokens, err = executorCredentials(amCreds, a.secret); err != nil {
+	if a.creds, err = newCredentialSet(amCreds, a.secret); err != nil {
 		return err
 	}
 	if a.addrs, err = conf.SchedulerAddresses(); err != nil {
@@ -171,6 +173,7 @@ func (a *attempt) run(ctx context.Context) error {
 			a.finish(failed(err.Error()))
 		}
 	}()
+	a.startRefresher(loopCtx, &wg)
 	stopDriver := a.superviseDriver(loopCtx)
 	select {
 	case r := <-a.done:
@@ -228,8 +231,13 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 		go a.watchExecutorsOnly(ctx)
 	default:
 		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
+		env, err := a.driverEnv(role)
+		if err != nil {
+			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
+			break
+		}
 		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, Stdout: os.Stdout, Stderr: os.Stderr,
-			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
+			Env: env})
 		if err != nil {
 			a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
 			break
@@ -288,8 +296,10 @@ func driverResult(e proc.Exit) result {
 	return failed(e.Describe("the driver"))
 }
 
-// stagingCleanup returns the function that deletes the application's staging directory.
-func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) error {
+// stagingCleanup returns the function that deletes the application's
+// staging directory: as the application's user, or on a secured cluster
+// with the newest HDFS delegation token of the AM's credentials (current).
+func stagingCleanup(conf *hadoopconf.Conf, app *spec.App, current func() *creds.Credentials) func(context.Context) error {
 	if app.StagingDir == "" {
 		return nil
 	}
@@ -298,7 +308,11 @@ func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) 
 		if err != nil {
 			return err
 		}
-		fsys, err := staging.Open(ctx, conf, u, app.User)
+		auth := staging.Auth{User: app.User}
+		if app.Kerberos != nil {
+			auth.Tokens = current()
+		}
+		fsys, err := staging.OpenAs(ctx, conf, u, auth)
 		if err != nil {
 			return err
 		}

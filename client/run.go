@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/secure"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -222,6 +223,9 @@ func (s *session) end(ctx context.Context, rep *Report, err error) (*Outcome, er
 	}
 	if out.Report != nil && out.Report.Terminal() {
 		out.Succeeded, out.Diagnostics = out.Report.Succeeded(), out.Report.Diagnostics
+		if rerr := secure.RenewalRejected(out.Report.Diagnostics, s.app.renewer); rerr != nil && !out.Succeeded {
+			err = rerr
+		}
 		if cerr := s.cl.deleteStaging(cctx, s.app.StagingDir); cerr != nil {
 			s.cfg.Log.WithError(cerr).Warnf("could not delete the staging directory %s", s.app.StagingDir)
 		}

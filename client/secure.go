@@ -52,12 +52,10 @@ func (c *Cluster) applicationTokens(ctx context.Context, log logrus.FieldLogger,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	renewer := k.TokenRenewer
+	renewer := c.renewer(k)
 	if renewer == "" {
-		var err error
-		if renewer, err = krb.TokenRenewer(ctx, c.conf); err != nil {
-			return nil, err
-		}
+		_, err := krb.TokenRenewer(ctx, c.conf)
+		return nil, err
 	}
 	nss, err := secure.Namespaces(ctx, c.conf, k.FileSystems)
 	if err != nil {
@@ -127,4 +125,17 @@ func (c *Cluster) user() string {
 		return c.conf.User()
 	}
 	return c.id.EffectiveUser()
+}
+
+// renewer is the renewer named in the application's delegation tokens:
+// spindle.kerberos.tokenRenewer, else the ResourceManager's principal ("" if
+// it cannot be resolved).
+func (c *Cluster) renewer(k Kerberos) string {
+	if k.TokenRenewer != "" || !c.secured() {
+		return k.TokenRenewer
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, _ := krb.TokenRenewer(ctx, c.conf)
+	return r
 }

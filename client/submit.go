@@ -35,6 +35,8 @@ type Application struct {
 	Secret string
 	// Staged reports what was staged, for --verbose.
 	Staged []StagedFile
+
+	renewer string // the delegation tokens' renewer (secured clusters)
 }
 
 // StagedFile reports one file of a submission: put into the staging
@@ -93,7 +95,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if sub.Opts.StagingDir != "" {
 		dir = path.Join(sub.Opts.StagingDir, id.String())
 	}
-	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir)}
+	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir), renewer: c.renewer(sub.Opts.Kerberos)}
 	submitted := false
 	defer func() {
 		if err != nil {

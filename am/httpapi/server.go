@@ -239,6 +239,7 @@ func (s *Server) routes() http.Handler {
 	handle(api, "/api/v1/scale", route{http.MethodPost, driverOnly(s.scale)})
 	handle(api, "/api/v1/driver/heartbeat", route{http.MethodPost, driverOnly(s.driverHeartbeat)})
 	handle(api, "/api/v1/driver/finish", route{http.MethodPost, driverOnly(s.driverFinish)})
+	handle(api, "/api/v1/credentials", route{http.MethodGet, s.getCredentials})
 	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
 	})

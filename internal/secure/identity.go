@@ -159,3 +159,21 @@ func (id *Identity) ProxyRefused(err error) error {
 		"--proxy-user %s: the cluster does not allow %s to impersonate %s: ask its administrator to set hadoop.proxyuser.%s.hosts and hadoop.proxyuser.%[4]s.groups in core-site.xml, or submit without --proxy-user",
 		id.ProxyUser, real, id.ProxyUser, ShortName(real))}
 }
+
+// RenewalRejected returns an *Error when diagnostics, those of an
+// application the ResourceManager failed at submission, say it could not
+// renew the application's delegation tokens ("Failed to renew token:
+// ..."), which happens when the tokens name another renewer than the
+// ResourceManager's principal; nil otherwise.
+func RenewalRejected(diagnostics, renewer string) error {
+	if !strings.Contains(diagnostics, "Failed to renew token") {
+		return nil
+	}
+	kind := "delegation"
+	if strings.Contains(diagnostics, "HDFS_DELEGATION_TOKEN") {
+		kind = "HDFS delegation"
+	}
+	return &Error{Kind: KindRenewerRejected, Err: errors.New(diagnostics), Msg: fmt.Sprintf(
+		"HDFS token renewer rejected: the ResourceManager could not renew the application's %s token (renewer %s): the renewer must be the ResourceManager's principal: fix yarn.resourcemanager.principal or remove spindle.kerberos.tokenRenewer",
+		kind, renewer)}
+}
