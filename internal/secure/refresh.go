@@ -78,8 +78,6 @@ func (r *Refresher) Run(ctx context.Context) {
 		case err != nil:
 			r.Log.WithError(err).Warnf("could not refresh the delegation tokens from keytab %s; retrying in %s", r.Keytab, retryInterval)
 			wait = retryInterval
-		case r.Interval > 0:
-			wait = r.Interval
 		default:
 			wait = next
 		}
@@ -113,7 +111,10 @@ func (r *Refresher) RefreshOnce(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	next := r.renewalPeriod(ctx, c, toks)
+	next := r.Interval
+	if next <= 0 {
+		next = r.renewalPeriod(ctx, c, toks)
+	}
 	fresh := r.Base.Clone()
 	for _, t := range toks.Creds.TokensOfKind(hdfsnn.TokenKind) {
 		fresh.AddToken(t.Service, t)
