@@ -77,6 +77,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if log == nil {
 		log = logrus.New()
 	}
+	defer func() { err = c.explain(err) }() // e.g. --proxy-user refused: one line
 	id, err := c.newApplication(ctx, sub.Opts)
 	if err != nil {
 		return nil, err

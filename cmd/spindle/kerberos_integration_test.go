@@ -36,6 +36,7 @@ type krbTest struct {
 	session *krb.Session
 	cl      *client.Cluster
 	dir     string // the test programs (testdata/kerberos)
+	driver  string // readhdfs.sh copied as driver.sh
 	staging string // hdfs:///user/<user>/.spindle/staging
 	hdfs    string // the Hadoop CLI's hdfs
 	nmLogs  string // the profile's NodeManager log directory
@@ -70,7 +71,15 @@ func needKerberos(t *testing.T) *krbTest {
 		t.Fatal(err)
 	}
 	user, _, _ := strings.Cut(s.Principal(), "@")
-	return &krbTest{conf: conf, session: s, cl: cl, dir: dir,
+	script, err := os.ReadFile(filepath.Join(dir, "readhdfs.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver := filepath.Join(t.TempDir(), "driver.sh")
+	if err := os.WriteFile(driver, script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &krbTest{conf: conf, session: s, cl: cl, dir: dir, driver: driver,
 		staging: "hdfs:///user/" + user + "/.spindle/staging",
 		hdfs:    filepath.Join(os.Getenv("HADOOP_HOME"), "bin", "hdfs"),
 		nmLogs:  filepath.Join(filepath.Dir(os.Getenv("HADOOP_CONF_DIR")), "nm-logs")}
@@ -169,7 +178,7 @@ func (k *krbTest) checkSucceeded(t *testing.T, id string, p *e2eProc, driverInYA
 func TestKerberosClusterModeTicketCache(t *testing.T) {
 	k := needKerberos(t)
 	id, p := k.submit(t, krbEnv(), "--deploy-mode", "cluster", "--num-executors", "1",
-		"--executor-command", "./readhdfs.sh", filepath.Join(k.dir, "readhdfs.sh#driver.sh"))
+		"--executor-command", "./readhdfs.sh", k.driver)
 	k.checkSucceeded(t, id, p, true)
 	if !strings.Contains(p.stderr(), "no --keytab: the application can run until") {
 		t.Errorf("no warning about the tokens' maximum lifetime without a keytab:\n%s", p.stderr())
@@ -187,7 +196,7 @@ func TestKerberosClusterModeTicketCache(t *testing.T) {
 func TestKerberosClientModeTicketCache(t *testing.T) {
 	k := needKerberos(t)
 	id, p := k.submit(t, krbEnv(), "--deploy-mode", "client", "--num-executors", "1",
-		"--executor-command", "./readhdfs.sh", filepath.Join(k.dir, "readhdfs.sh#driver.sh"))
+		"--executor-command", "./readhdfs.sh", k.driver)
 	k.checkSucceeded(t, id, p, false)
 }
 
@@ -202,7 +211,7 @@ func TestKerberosKeytabNoCacheRefresh(t *testing.T) {
 	id, p := k.submit(t, env, "--deploy-mode", "cluster", "--num-executors", "1",
 		"--principal", os.Getenv("SPINDLE_TEST_PRINCIPAL"), "--keytab", os.Getenv("SPINDLE_TEST_KEYTAB"),
 		"--conf", "spindle.kerberos.renewal.interval=10s", "--env", "SPINDLE_TEST_WAIT_REFRESH=1",
-		"--executor-command", "./readhdfs.sh", filepath.Join(k.dir, "readhdfs.sh#driver.sh"))
+		"--executor-command", "./readhdfs.sh", k.driver)
 	k.checkSucceeded(t, id, p, true)
 	if strings.Contains(p.stderr(), "no --keytab") {
 		t.Errorf("warned about the tokens' lifetime although a keytab was given")
@@ -225,7 +234,7 @@ func TestKerberosKeytabNoCacheRefresh(t *testing.T) {
 func TestKerberosKill(t *testing.T) {
 	k := needKerberos(t)
 	id, p := k.submit(t, krbEnv(), "--deploy-mode", "cluster", "--num-executors", "0", "--no-wait",
-		filepath.Join(k.dir, "readhdfs.sh#driver.sh"))
+		k.driver)
 	if p.code != 0 {
 		t.Fatalf("submit --no-wait exited %d:\n%s", p.code, p.stderr())
 	}
@@ -253,6 +262,10 @@ func TestKerberosUserErrors(t *testing.T) {
 	}
 	keytab, principal := os.Getenv("SPINDLE_TEST_KEYTAB"), os.Getenv("SPINDLE_TEST_PRINCIPAL")
 	noCache := "KRB5CCNAME=" + filepath.Join(t.TempDir(), "missing")
+	notKeytab := filepath.Join(t.TempDir(), "not.keytab")
+	if err := os.WriteFile(notKeytab, []byte("not a keytab"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -261,7 +274,8 @@ func TestKerberosUserErrors(t *testing.T) {
 	}{
 		{"no ticket", krbEnv(noCache), []string{"cluster"}, "kinit"},
 		{"no ticket (submit)", krbEnv(noCache), []string{"submit", "--master", "yarn", "/bin/true"}, "kinit"},
-		{"wrong principal for the keytab", krbEnv(noCache), []string{"submit", "--master", "yarn", "--principal", "nosuchuser@" + realm, "--keytab", keytab, "/bin/true"}, "keytab"},
+		{"wrong principal for the keytab", krbEnv(noCache), []string{"submit", "--master", "yarn", "--principal", "nosuchuser@" + realm, "--keytab", keytab, "/bin/true"}, "does not know principal"},
+		{"not a keytab", krbEnv(noCache), []string{"submit", "--master", "yarn", "--principal", principal, "--keytab", notKeytab, "/bin/true"}, "keytab"},
 		{"KDC unreachable", krbEnv(noCache, "KRB5_CONFIG="+badKDC), []string{"submit", "--master", "yarn", "--principal", principal, "--keytab", keytab, "/bin/true"}, "KDC"},
 		{"RM principal mismatch", krbEnv(), []string{"submit", "--master", "yarn", "--conf", "spindle.hadoop.yarn.resourcemanager.principal=nm/_HOST@" + realm, "/bin/true"}, "yarn.resourcemanager.principal"},
 		{"impersonation refused", krbEnv(), []string{"submit", "--master", "yarn", "--proxy-user", "bob", "/bin/true"}, "--proxy-user bob: the cluster does not allow"},
