@@ -158,7 +158,7 @@ func newBenchAM(tb testing.TB, executors int) *benchAM {
 		}}
 	p := newPool(executors, defaultFailureBudget(executors), 128)
 	m := &master{spec: app, log: entry, secret: "s3cr3t", host: "node000.example.com", amURL: "http://node000.example.com:40000",
-		tokens: make([]byte, 220), pool: p}
+		creds: &credentialSet{executor: make([]byte, 220)}, pool: p}
 	nms := &benchNMs{}
 	a := newAllocator(sched, nms, p, entry)
 	a.user, a.memory, a.cores = app.User, 128, 1

@@ -50,7 +50,7 @@ type master struct {
 	alloc   launcher
 	api     *httpapi.Server // set by serveAPI
 	pool    *pool
-	tokens  []byte // credentials for executors: the executors' secret, no AMRM token
+	creds   *credentialSet // the AM's, the driver's and the executors' credentials (nil in local mode)
 	cleanup func(ctx context.Context) error
 
 	once sync.Once
@@ -148,7 +148,10 @@ func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchCont
 		env[spec.EnvAMAddressFile] = spec.AddressFileURI(m.spec.StagingDir)
 		env[spec.EnvHadoopUser] = m.spec.User
 	}
-	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: spec.ExecutorCommand(), Tokens: m.tokens}
+	if m.spec.Kerberos.Refreshes() {
+		env[spec.EnvCredentialsRefresh] = "1"
+	}
+	c := launch.Context{Resources: m.spec.Resources, Env: env, Command: spec.ExecutorCommand(), Tokens: m.creds.executorTokens()}
 	return c.Proto()
 }
 

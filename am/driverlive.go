@@ -10,7 +10,6 @@ import (
 
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/proc"
-	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
 // drainWait bounds how long the AM, once unregistered, waits for a client
@@ -31,8 +30,14 @@ func (a *attempt) startDriver() (stop func()) {
 		return func() {}
 	}
 	role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
-	r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, Supervisor: a.opts.Supervisor, Stdout: outW, Stderr: errW,
-		Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
+	env, err := a.driverEnv(role)
+	if err != nil {
+		outW.Close()
+		errW.Close()
+		a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
+		return func() {}
+	}
+	r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, Supervisor: a.opts.Supervisor, Stdout: outW, Stderr: errW, Env: env})
 	outW.Close() // the driver holds them now
 	errW.Close()
 	if err != nil {

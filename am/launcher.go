@@ -46,6 +46,8 @@ func LaunchExecutor(ctx context.Context, args []string) error {
 		return err
 	}
 	env := spec.LauncherEnv(os.Environ(), l.Env)
+	stopRefresh := keepCredentialsFresh(ctx)
+	defer stopRefresh()
 	if l.Tasks {
 		c, err := container.FromEnv()
 		if err != nil {

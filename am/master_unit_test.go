@@ -207,7 +207,7 @@ func TestExecutorLaunchContext(t *testing.T) {
 		Executor:  spec.Process{Command: []string{"./app", "two words"}, Env: map[string]string{"USER_VAR": "x"}},
 		Resources: []spec.Resource{{Name: "app", URL: "hdfs://nn:8020/s/app", Type: spec.TypeFile, Visibility: spec.VisibilityApplication}}}
 	m, _ := testMaster(a, 1)
-	m.tokens = []byte("HDTS\x00tokens")
+	m.creds = &credentialSet{executor: []byte("HDTS\x00tokens")}
 	e := m.pool.Assign("c1", "n:1", "h", "")
 	clc, err := m.executorLaunchContext(e)
 	if err != nil {

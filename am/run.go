@@ -120,7 +120,7 @@ func newAttempt(opts Options) (*attempt, error) {
 	a := &attempt{opts: opts, id: cid.Attempt, last: int(cid.Attempt.Attempt) >= maxAttempts(app, getenv), conf: conf}
 	a.master = &master{spec: app, log: log.WithField("app", app.ID), host: host,
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
-		cleanup: stagingCleanup(conf, app), events: newEventLog()}
+		events: newEventLog()}
 	a.pool.events = a.events
 	a.setIdentity(cid, maxAttempts(app, getenv), net.JoinHostPort(host, getenv("NM_HTTP_PORT")), conf.WebAppScheme())
 	a.logDirs = splitComma(getenv("LOG_DIRS"))
@@ -132,6 +132,8 @@ func newAttempt(opts Options) (*attempt, error) {
 	if err := a.connect(conf, amCreds, getenv); err != nil {
 		return nil, err
 	}
+	a.cleanup = stagingCleanup(conf, app, a.creds.current)
+	a.cleanup = stagingCleanup(conf, app, a.creds.current)
 	return a, nil
 }
 
@@ -148,7 +150,7 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	}
 	a.secret = string(secret)
 	var err error
-	if a.tokens, err = executorCredentials(amCreds, a.secret); err != nil {
+	if a.creds, err = newCredentialSet(amCreds, a.secret); err != nil {
 		return err
 	}
 	if a.addrs, err = conf.SchedulerAddresses(); err != nil {
@@ -209,6 +211,7 @@ func (a *attempt) run(ctx context.Context) error {
 		defer wg.Done()
 		a.runScaler(loopCtx)
 	}()
+	a.startRefresher(loopCtx, &wg)
 	stopDriver := a.superviseDriver(loopCtx)
 	select {
 	case r := <-a.done:
@@ -333,8 +336,10 @@ func driverResult(e proc.Exit) result {
 	return failed(diag)
 }
 
-// stagingCleanup returns the function that deletes the application's staging directory.
-func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) error {
+// stagingCleanup returns the function that deletes the application's
+// staging directory: as the application's user, or on a secured cluster
+// with the newest HDFS delegation token of the AM's credentials (current).
+func stagingCleanup(conf *hadoopconf.Conf, app *spec.App, current func() *creds.Credentials) func(context.Context) error {
 	if app.StagingDir == "" {
 		return nil
 	}
@@ -343,7 +348,11 @@ func stagingCleanup(conf *hadoopconf.Conf, app *spec.App) func(context.Context) 
 		if err != nil {
 			return err
 		}
-		fsys, err := staging.Open(ctx, conf, u, app.User)
+		auth := staging.Auth{User: app.User}
+		if app.Kerberos != nil {
+			auth.Tokens = current()
+		}
+		fsys, err := staging.OpenAs(ctx, conf, u, auth)
 		if err != nil {
 			return err
 		}

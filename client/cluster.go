@@ -8,6 +8,7 @@ import (
 
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/secure"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
@@ -21,11 +22,24 @@ type Cluster struct {
 	// (0: no bound beyond the caller's context; the policy waits for ever).
 	callLimit time.Duration
 	watch     rmWatch
+	id   *secure.Identity // who the client is: SIMPLE user or Kerberos login
+	krb  Kerberos
 }
 
 // Connect prepares a connection to the ResourceManager(s) of conf (nothing is dialled
-// until the first call). Close it when done.
+// until the first call), logged in from the ticket cache on a secured cluster.
+// Close it when done.
 func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
+	return ConnectAs(context.Background(), conf, Kerberos{})
+}
+
+// ConnectAs is Connect with the login k says on a secured cluster
+// (hadoop.security.authentication=kerberos): every connection to the
+// ResourceManager and the NameNodes, and the staging filesystem, authenticate
+// as that login (and act for k.ProxyUser). It is the one place the client's
+// authenticated connections are built. A failed login is a one-line
+// *krb.Error naming the fix.
+func ConnectAs(ctx context.Context, conf *hadoopconf.Conf, k Kerberos) (*Cluster, error) {
 	addrs, err := conf.RMAddresses()
 	if err != nil {
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
@@ -44,16 +58,21 @@ func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := ipc.NewClient(ipc.Config{User: conf.User(), DialTimeout: dial, IdleTimeout: idle,
-		Protection: conf.Get("hadoop.rpc.protection")})
+	id, err := secure.Login(ctx, conf, secure.LoginOptions{Principal: k.Principal, Keytab: k.Keytab, ProxyUser: k.ProxyUser})
+	if err != nil {
+		return nil, err
+	}
 	policy, err := yarn.RetryPolicyFromConf(conf)
 	if err != nil {
+		id.Close()
 		return nil, fmt.Errorf("the ResourceManager retry settings: %w", err)
 	}
-	cl := &Cluster{conf: conf, ipc: c, callLimit: callLimit(policy)}
+	c := id.IPC(conf, ipc.Config{DialTimeout: dial, IdleTimeout: idle})
+	cl := &Cluster{conf: conf, ipc: c, id: id, krb: k, callLimit: callLimit(policy)}
 	rm, err := yarn.NewResourceManager(c, addrs, yarn.WithRetryPolicy(policy), yarn.WithObserver(cl.watch.observe))
 	if err != nil {
 		c.Close()
+		id.Close()
 		return nil, fmt.Errorf("find the ResourceManager: %w", err)
 	}
 	cl.rm = rm
@@ -61,7 +80,10 @@ func Connect(conf *hadoopconf.Conf) (*Cluster, error) {
 }
 
 // Close closes the cluster's connections.
-func (c *Cluster) Close() error { return c.ipc.Close() }
+func (c *Cluster) Close() error {
+	defer c.id.Close()
+	return c.ipc.Close()
+}
 
 // Conf is the Hadoop configuration the Cluster was connected with.
 func (c *Cluster) Conf() *hadoopconf.Conf { return c.conf }

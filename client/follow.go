@@ -167,7 +167,7 @@ func (c *Cluster) deleteStaging(ctx context.Context, stagingDir string) error {
 	if err != nil {
 		return fmt.Errorf("staging directory %q: %w", stagingDir, err)
 	}
-	fsys, err := staging.Open(ctx, c.conf, u, "")
+	fsys, err := c.openStaging(ctx, u)
 	if err != nil {
 		return fmt.Errorf("open the staging filesystem: %w", err)
 	}
@@ -178,7 +178,7 @@ func (c *Cluster) deleteStaging(ctx context.Context, stagingDir string) error {
 // defaultStagingDir returns the URI of an application's staging directory in
 // the default place, for applications submitted elsewhere.
 func (c *Cluster) defaultStagingDir(ctx context.Context, id ApplicationID) (string, error) {
-	fsys, err := staging.Open(ctx, c.conf, nil, "")
+	fsys, err := c.openStaging(ctx, nil)
 	if err != nil {
 		return "", err
 	}

@@ -110,6 +110,7 @@ type Options struct {
 	DynamicAllocation map[string]string
 	// Tasks is the tasks file of a job array (--tasks), "" for none.
 	Tasks string
+	Kerberos            Kerberos          // secured clusters: login, impersonation, tokens
 
 	App     string
 	AppArgs []string
@@ -126,6 +127,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveRecovery(o)
 	r.resolvePlacement(o)
 	r.resolveTasks(o)
+	r.resolveKerberos(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

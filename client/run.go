@@ -15,6 +15,7 @@ import (
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/ipc"
+	"github.com/spindle-yarn/spindle/internal/secure"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -174,7 +175,7 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 	if err != nil {
 		return nil, err
 	}
-	cl, err := Connect(conf)
+	cl, err := ConnectAs(ctx, conf, opts.Kerberos)
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +282,9 @@ func (s *session) end(ctx context.Context, rep *Report, err error) (*Outcome, er
 	}
 	if out.Report != nil && out.Report.Terminal() {
 		out.Succeeded, out.Diagnostics = out.Report.Succeeded(), out.Report.Diagnostics
+		if rerr := secure.RenewalRejected(out.Report.Diagnostics, s.app.renewer); rerr != nil && !out.Succeeded {
+			err = rerr
+		}
 		if cerr := s.cl.deleteStaging(cctx, s.app.StagingDir); cerr != nil {
 			s.cfg.Log.WithError(cerr).Warnf("could not delete the staging directory %s", s.app.StagingDir)
 		}

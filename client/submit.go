@@ -34,6 +34,8 @@ type Application struct {
 	Secret string
 	// Staged reports what was staged, for --verbose.
 	Staged []StagedFile
+
+	renewer string // the delegation tokens' renewer (secured clusters)
 }
 
 // StagedFile reports one file of a submission: put into the staging
@@ -76,12 +78,17 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	}
 	steps := newPhases()
 	defer steps.log(log)
+	defer func() { err = c.explain(err) }() // e.g. --proxy-user refused: one line
 	id, nodes, err := c.newApplication(ctx, sub.Opts)
 	if err != nil {
 		return nil, err
 	}
 	steps.mark("checks and new application")
-	fsys, err := staging.Open(ctx, c.conf, nil, "")
+	tokens, err := c.applicationTokens(ctx, log, sub.Opts.Kerberos)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := c.openStaging(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open the staging filesystem: %w", err)
 	}
@@ -92,7 +99,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if sub.Opts.StagingDir != "" {
 		dir = path.Join(sub.Opts.StagingDir, id.String())
 	}
-	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir)}
+	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir), renewer: c.renewer(sub.Opts.Kerberos)}
 	submitted := false
 	defer func() {
 		if err != nil {
@@ -110,7 +117,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if app.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, resources, specJSON)
+	asc, err := c.submissionContext(sub, id, app.Secret, resources, specJSON, tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +143,7 @@ func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.Appli
 	id, maxCap, err := c.rm.NewApplication(nctx)
 	cancel()
 	if err != nil {
-		return yarn.ApplicationID{}, nil, fmt.Errorf("ask the ResourceManager for a new application: %w", err)
+		return yarn.ApplicationID{}, nil, fmt.Errorf("ask the ResourceManager for a new application: %w", c.explain(err))
 	}
 	if err := checkSizes(opts, maxCap); err != nil {
 		return id, nil, err
@@ -200,7 +207,11 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(resources, amOnly...), specJSON, nil
+	keytab, err := c.stageKeytab(ctx, fsys, dir, sub.Opts.Kerberos) // for the AM only
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(append(resources, amOnly...), keytab...), specJSON, nil
 }
 
 // stageLaunch uploads the executors' launch file: their command, arguments
@@ -328,7 +339,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	if attempts <= 0 {
 		attempts, _ = c.conf.GetInt("yarn.resourcemanager.am.max-attempts", 2)
 	}
-	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
+	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.user(), StagingDir: stagingDir, Kerberos: c.kerberosSpec(o.Kerberos),
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
 		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources, NodeLocal: sub.nodeLocalLinks(),
 		Executor: spec.Process{Command: sub.executorCommand(), Env: o.Env, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores,
@@ -359,9 +370,12 @@ func appName(o *Options) string {
 }
 
 // submissionContext builds the ApplicationSubmissionContext for the AM.
-func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource, specJSON []byte) (*yarnpb.ApplicationSubmissionContextProto, error) {
+func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource, specJSON []byte, appTokens *creds.Credentials) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	o := sub.Opts
 	amCreds := &creds.Credentials{}
+	if appTokens != nil {
+		amCreds.AddAll(appTokens)
+	}
 	amCreds.AddSecret(spec.SecretAlias, []byte(secret))
 	if len(specJSON) > 0 {
 		amCreds.AddSecret(spec.SpecSecretAlias, specJSON)
@@ -370,7 +384,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)
 	}
-	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.conf.User()), Tokens: tokens,
+	clc, err := (&launch.Context{Resources: resources, Env: spec.AMEnv(c.user()), Tokens: tokens,
 		Command: spec.AMCommand()}).Proto()
 	if err != nil {
 		return nil, err

@@ -286,7 +286,7 @@ func TestSubmissionContext(t *testing.T) {
 	} {
 		sub := utSubmission(tc.mode)
 		sub.Opts.Priority, sub.Opts.MaxAppAttempts = tc.priority, tc.attempts
-		asc, err := c.submissionContext(sub, utAppID, secret, res, []byte(`{"id":"x"}`))
+		asc, err := c.submissionContext(sub, utAppID, secret, res, []byte(`{"id":"x"}`), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +351,7 @@ func TestSubmissionContext(t *testing.T) {
 	// the configuration directory and the user only.
 	sub := utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
-	asc, err := c.submissionContext(sub, utAppID, secret, res, nil)
+	asc, err := c.submissionContext(sub, utAppID, secret, res, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestSubmissionContext(t *testing.T) {
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.
-	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}}, nil)
+	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}}, nil, nil)
 	if err == nil {
 		t.Error("bad resource URL: no error")
 	}

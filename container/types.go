@@ -217,3 +217,16 @@ func kvKeyByte(c byte) bool {
 	}
 	return false
 }
+
+// Credentials is the answer of GET /api/v1/credentials: the newest Hadoop
+// credentials file the ApplicationMaster hands out to the caller's role
+// (refreshed delegation tokens on a secured cluster), with its version.
+type Credentials struct {
+	// Version increases with every refresh; the tokens the containers
+	// started with are version 1.
+	Version uint64 `json:"version"`
+	// File is the credentials file (Hadoop's Writable format), the bytes
+	// HADOOP_TOKEN_FILE_LOCATION should hold; empty when there is no
+	// version newer than the one asked about.
+	File []byte `json:"file,omitempty"`
+}

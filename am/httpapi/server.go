@@ -247,6 +247,7 @@ func (s *Server) routes() http.Handler {
 	if s.opts.tasks != nil {
 		s.mountTasks(api)
 	}
+	handle(api, "/api/v1/credentials", route{http.MethodGet, s.getCredentials})
 	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
 	})

@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, errUsage):
 			return 2
 		default:
-			fmt.Fprintf(stderr, "spindle %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "spindle %s: %s\n", c.name, oneLine(err))
 			return 1
 		}
 	}

@@ -55,6 +55,9 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	str("node-label", client.KeyExecutorNodeLabel, "YARN node-label expression for the executors (the AM's: --conf "+client.KeyAMNodeLabel+")")
 	fs.StringArrayVar(&f.execResources, "executor-resource", nil, "NAME=AMOUNT of a YARN resource type per executor, repeatable (gpu, fpga or a type of the cluster, e.g. yarn.io/gpu=1)")
 	fs.StringArrayVar(&f.driverRes, "driver-resource", nil, "NAME=AMOUNT of a YARN resource type for the driver's container (cluster mode), repeatable")
+	str("principal", client.KeyPrincipal, "Kerberos principal to log in as with --keytab (secured clusters; default: the ticket cache, as after kinit)")
+	str("keytab", client.KeyKeytab, "keytab of --principal; shipped to the ApplicationMaster so that it can renew the application's tokens")
+	str("proxy-user", client.KeyProxyUser, "submit on behalf of this user (Hadoop impersonation: the cluster must allow it)")
 	fs.Bool("wait", true, "follow the application until it ends and exit with its outcome")
 	f.keyOf["wait"] = client.KeyWait
 	fs.BoolVar(&f.noWait, "no-wait", false, "submit, print the application id and return")

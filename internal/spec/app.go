@@ -81,6 +81,8 @@ type App struct {
 	// NodeLocal are the local: files the AM links into its working directory
 	// (executors get them from the launch file).
 	NodeLocal []Link `json:"nodeLocal,omitempty"`
+	// Kerberos is set on a secured cluster (hadoop.security.authentication=kerberos).
+	Kerberos *Kerberos `json:"kerberos,omitempty"`
 }
 
 // Recovery is how the ApplicationMaster rides out failures.

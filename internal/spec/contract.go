@@ -25,7 +25,8 @@ const (
 // IsReserved reports whether name is one of Spindle's own link names, which
 // the application's files may not use.
 func IsReserved(name string) bool {
-	return name == BinaryLink || name == ConfLink || name == FileName || name == ExecutorFileName || name == TasksLink
+	return name == BinaryLink || name == ConfLink || name == FileName || name == ExecutorFileName || name == TasksLink ||
+		name == KeytabLink || name == KRB5ConfLink
 }
 
 // Environment variables of the contract besides the SDK's (package container).
