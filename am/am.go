@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -50,6 +49,7 @@ type master struct {
 	pool    *pool
 	tokens  []byte // credentials for executors: the executors' secret, no AMRM token
 	cleanup func(ctx context.Context) error
+	api     apiTransport // the API's port range and TLS identity (none in local mode)
 
 	once sync.Once
 	done chan result
@@ -125,30 +125,32 @@ func orDefault(s, d string) string {
 
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
-	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
+	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL,
+		AMPubKeySHA256: m.api.pin}
 	c := launch.Context{Resources: m.spec.Resources, Env: spec.RoleEnv(m.spec.Executor.Env, spec.ContainerPWD, role),
 		Command: spec.ExecutorCommand(m.spec.Executor.Command), Tokens: m.tokens}
 	return c.Proto()
 }
 
-// serveAPI starts the HTTP API on host:0 and returns its URL.
+// serveAPI starts the HTTP API on the host, on a port of m.api's range (any
+// port by default) and over TLS when m.api has a certificate, and returns its URL.
 func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, error) {
 	srv, err := httpapi.New(m.secret, m)
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API: %w", err)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(m.host, "0"))
+	ln, err := m.api.ports.Listen(ctx, m.host)
 	if err != nil {
-		return "", fmt.Errorf("start AM HTTP API on %s: %w", m.host, err)
+		return "", fmt.Errorf("start AM HTTP API (spindle.am.port=%s): %w", m.api.ports, err)
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.api.serve(ctx, srv, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.WithError(err).Warn("AM HTTP API stopped")
 		}
 	}()
-	return "http://" + ln.Addr().String(), nil
+	return m.api.scheme() + "://" + ln.Addr().String(), nil
 }
 
 // watchDriver fails the application when a client-mode driver stops sending heartbeats.

@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/amtls"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/proc"
@@ -127,6 +128,9 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	}
 	a.secret = string(secret)
 	var err error
+	if a.api, err = newAPITransport(a.spec, amCreds); err != nil {
+		return err
+	}
 	if a.tokens, err = executorCredentials(amCreds, a.secret); err != nil {
 		return err
 	}
@@ -203,7 +207,7 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	if err != nil {
 		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
 	}
-	trackingURL := a.amURL + "/"
+	trackingURL := a.api.trackingURL(u.Host)
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	reg, err := a.sched.Register(rctx, a.host, int32(port), trackingURL)
@@ -227,7 +231,7 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 	case len(a.spec.Driver.Command) == 0:
 		go a.watchExecutorsOnly(ctx)
 	default:
-		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
+		role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret, AMPubKeySHA256: a.api.pin}
 		r, err := proc.Start(proc.Process{Command: a.spec.Driver.Command, OwnGroup: true, Stdout: os.Stdout, Stderr: os.Stderr,
 			Env: proc.Environ(os.Environ(), spec.RoleEnv(a.spec.Driver.Env, a.getenv("PWD"), role))})
 		if err != nil {
@@ -325,6 +329,7 @@ func executorCredentials(amCreds *creds.Credentials, appSecret string) ([]byte, 
 	c := amCreds.Clone()
 	c.RemoveTokensOfKind(creds.AMRMTokenKind)
 	c.RemoveSecret(spec.SecretAlias)
+	amtls.RemoveFrom(c) // the AM's private key stays with the AM
 	c.AddSecret(spec.ExecutorSecretAlias, []byte(spec.ExecutorSecret(appSecret)))
 	b, err := c.Marshal(creds.FormatWritable)
 	if err != nil {

@@ -37,6 +37,7 @@ const (
 	KeyMaxExecutorFailures = "spindle.executor.maxFailures"
 	KeyDriverTimeout       = "spindle.driver.timeout"
 	KeyStagingDir          = "spindle.yarn.stagingDir"
+	KeyAMPort              = "spindle.am.port"
 	KeyEnvPrefix           = "spindle.env."    // spindle.env.K=V: --env K=V
 	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
 )
@@ -97,6 +98,7 @@ type Options struct {
 	Binary              string // URI of a Linux spindle build already on the cluster
 	StagingDir          string // overrides <home>/.spindle/staging
 	DriverTimeout       time.Duration
+	AMPort              string // the AM API's port or range, "40000-40100"; "" or "0": any (see KeyAMPort)
 	Hadoop              map[string]string // Hadoop configuration overrides
 
 	App     string
@@ -111,6 +113,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolveApp(o)
 	r.resolveSizes(o)
 	r.resolveYARN(o)
+	r.resolveAMPort(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/internal/amtls"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -33,6 +34,9 @@ type Application struct {
 	StagingDir string
 	// Secret authenticates the driver's requests to the AM's HTTP API.
 	Secret string
+	// AMPubKeySHA256 pins the TLS certificate of the AM's HTTP API
+	// (container.EnvAMPubKeySHA256); it is public.
+	AMPubKeySHA256 string
 	// Staged reports what was staged, for --verbose.
 	Staged []StagedFile
 }
@@ -107,7 +111,12 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if app.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, resources)
+	tlsID, err := amtls.New(id.String(), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	app.AMPubKeySHA256 = tlsID.Pin()
+	asc, err := c.submissionContext(sub, id, app.Secret, tlsID, resources)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +281,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	}
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.conf.User(), StagingDir: stagingDir,
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
-		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources,
+		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources, AMPort: o.AMPort,
 		Executor: spec.Process{Command: sub.executorCommand(), Env: execEnv, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores, NodeLabel: o.NodeLabel}}
 	if mode == spec.ModeCluster {
 		a.Driver = spec.Process{Command: sub.driverCommand(), Env: o.Env, MemoryMB: o.DriverMemoryMB, Cores: o.DriverCores}
@@ -293,10 +302,11 @@ func appName(o *Options) string {
 }
 
 // submissionContext builds the ApplicationSubmissionContext for the AM.
-func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource) (*yarnpb.ApplicationSubmissionContextProto, error) {
+func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, tlsID *amtls.Identity, resources []spec.Resource) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	o := sub.Opts
 	amCreds := &creds.Credentials{}
 	amCreds.AddSecret(spec.SecretAlias, []byte(secret))
+	tlsID.AddTo(amCreds)
 	tokens, err := amCreds.Marshal(creds.FormatWritable)
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)

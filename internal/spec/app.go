@@ -57,6 +57,10 @@ type App struct {
 	// before it declares the driver gone.
 	DriverTimeout Duration `json:"driverTimeout,omitempty"`
 
+	// AMPort is the port or range the AM's API listens on ("40000-40100";
+	// empty or "0" for any port), as internal/portrange parses it.
+	AMPort string `json:"amPort,omitempty"`
+
 	// Resources are localized into every executor container (the AM's own container
 	// gets them from the launch context).
 	Resources []Resource `json:"resources"`
