@@ -98,7 +98,7 @@ type Options struct {
 	Binary              string // URI of a Linux spindle build already on the cluster
 	StagingDir          string // overrides <home>/.spindle/staging
 	DriverTimeout       time.Duration
-	AMPort              string // the AM API's port or range, "40000-40100"; "" or "0": any (see KeyAMPort)
+	AMPort              string            // the AM API's port or range, "40000-40100"; "" or "0": any (see KeyAMPort)
 	Hadoop              map[string]string // Hadoop configuration overrides
 
 	App     string
