@@ -80,13 +80,8 @@ func TestListenFirstFreePort(t *testing.T) {
 	if got <= lo || got > r.Hi {
 		t.Fatalf("Listen(%v) with %d held bound %d, want a port after it in the range", r, lo, got)
 	}
-	// Every port skipped was in use.
-	for p := lo + 1; p < got; p++ {
-		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
-			l.Close()
-			t.Errorf("port %d was free but skipped", p)
-		}
-	}
+	// (Whether the ports between lo and got were in use then cannot be checked
+	// afterwards without a race with other processes of this machine.)
 	// The next Listen of the same range skips the port just bound too.
 	ln2, err := r.Listen(ctx, "127.0.0.1")
 	if err != nil {
