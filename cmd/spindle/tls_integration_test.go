@@ -94,6 +94,7 @@ func testE2ETLS(t *testing.T, mode string) {
 	checkProxyStatusPage(t, ctx, r, a.str)
 	checkPlainHTTPRefused(t, ctx, hostPort)
 	checkPinning(t, ctx, a.str, "https://"+hostPort, pin)
+	checkReadmeCurl(t, ctx, "https://"+hostPort, pin)
 
 	if code := p.wait(t, ctx); code != 0 {
 		t.Fatalf("spindle exited %d, want 0", code)
@@ -163,6 +164,48 @@ func checkPinning(t *testing.T, ctx context.Context, id, amURL, pin string) {
 	var se *container.StatusError
 	if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized {
 		t.Errorf("App() with the right pin and a wrong secret = %v, want 401 over TLS", err)
+	}
+}
+
+// readmeCurl is the curl function of README's API section.
+const readmeCurl = `am() { curl -sS ${SPINDLE_AM_PUBKEY_SHA256:+-k --pinnedpubkey sha256//$SPINDLE_AM_PUBKEY_SHA256} \
+         -H "Authorization: Bearer $SPINDLE_SECRET" "$@"; }
+`
+
+// checkReadmeCurl runs README's curl usage against the AM (skipped without
+// curl): with the pin it gets through TLS to the API (a wrong secret: 401),
+// with another pin curl refuses the AM (exit code 90).
+func checkReadmeCurl(t *testing.T, ctx context.Context, amURL, pin string) {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Log("curl is not installed: README's curl usage not checked")
+		return
+	}
+	other, err := amtls.New("other", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pin      string
+		wantOut  string
+		wantCode int
+	}{{pin, "401", 0}, {other.Pin(), "", 90}} {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cmd := exec.CommandContext(cctx, "bash", "-c", readmeCurl+`am -o /dev/null -w '%{http_code}' "$SPINDLE_AM_URL/api/v1/app"`)
+		cmd.Env = append(os.Environ(), "SPINDLE_AM_URL="+amURL, "SPINDLE_AM_PUBKEY_SHA256="+c.pin, "SPINDLE_SECRET=not-the-secret")
+		out, err := cmd.Output()
+		cancel()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("README's curl: %v", err)
+		}
+		if code != c.wantCode || (c.wantOut != "" && string(out) != c.wantOut) {
+			t.Errorf("README's curl with pin %s: exit %d, %q; want exit %d, %q", c.pin, code, out, c.wantCode, c.wantOut)
+		}
+		t.Logf("README's curl with pin %s: exit %d, HTTP %q", c.pin, code, out)
 	}
 }
 
