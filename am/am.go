@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -42,16 +41,17 @@ type launcher interface {
 // master is what every ApplicationMaster shares, on YARN (attempt) and in
 // local mode (Local): the executor table, the API backend and the outcome.
 type master struct {
-	spec    *spec.App
-	log     *logrus.Entry
-	secret  string
-	host    string // where the HTTP API listens
-	amURL   string
-	alloc   launcher
-	api     *httpapi.Server // set by serveAPI
-	pool    *pool
-	creds   *credentialSet // the AM's, the driver's and the executors' credentials (nil in local mode)
-	cleanup func(ctx context.Context) error
+	spec      *spec.App
+	log       *logrus.Entry
+	secret    string
+	host      string // where the HTTP API listens
+	amURL     string
+	alloc     launcher
+	api       *httpapi.Server // set by serveAPI
+	pool      *pool
+	creds     *credentialSet // the AM's, the driver's and the executors' credentials (nil in local mode)
+	cleanup   func(ctx context.Context) error
+	transport apiTransport // the API's port range and TLS identity (none in local mode)
 
 	once sync.Once
 	done chan result
@@ -142,7 +142,8 @@ func orDefault(s, d string) string {
 
 // executorLaunchContext is what every executor container gets.
 func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchContextProto, error) {
-	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL}
+	role := container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: strconv.Itoa(e.id), AMURL: m.amURL,
+		AMPubKeySHA256: m.transport.pin}
 	env := spec.RoleEnv(nil, spec.ContainerPWD, role) // the user's variables travel in the launch file
 	if m.spec.StagingDir != "" {                      // the launcher follows the AM across attempts (see spec.EnvAMAddressFile)
 		env[spec.EnvAMAddressFile] = spec.AddressFileURI(m.spec.StagingDir)
@@ -155,25 +156,26 @@ func (m *master) executorLaunchContext(e *executor) (*yarnpb.ContainerLaunchCont
 	return c.Proto()
 }
 
-// serveAPI starts the HTTP API on host:0 and returns its URL.
+// serveAPI starts the HTTP API on the host, on a port of m.api's range (any
+// port by default) and over TLS when m.api has a certificate, and returns its URL.
 func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, error) {
 	srv, err := httpapi.New(m.secret, m, m.tasksOption())
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API: %w", err)
 	}
 	m.api = srv
-	ln, err := net.Listen("tcp", net.JoinHostPort(m.host, "0"))
+	ln, err := m.transport.ports.Listen(ctx, m.host)
 	if err != nil {
-		return "", fmt.Errorf("start AM HTTP API on %s: %w", m.host, err)
+		return "", fmt.Errorf("start AM HTTP API (spindle.am.port=%s): %w", m.transport.ports, err)
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.transport.serve(ctx, srv, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.WithError(err).Warn("AM HTTP API stopped")
 		}
 	}()
-	return "http://" + ln.Addr().String(), nil
+	return m.transport.scheme() + "://" + ln.Addr().String(), nil
 }
 
 // watchDriver fails the application when a client-mode driver stops sending heartbeats.

@@ -29,7 +29,7 @@ func (a *attempt) startDriver() (stop func()) {
 		a.finish(failed(fmt.Sprintf("start the driver: %v", err)))
 		return func() {}
 	}
-	role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret}
+	role := container.Env{Role: container.RoleDriver, AppID: a.spec.ID, AMURL: a.amURL, Secret: a.secret, AMPubKeySHA256: a.transport.pin}
 	env, err := a.driverEnv(role)
 	if err != nil {
 		outW.Close()

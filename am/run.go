@@ -15,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/amtls"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/proc"
@@ -150,6 +151,9 @@ func (a *attempt) connect(conf *hadoopconf.Conf, amCreds *creds.Credentials, get
 	}
 	a.secret = string(secret)
 	var err error
+	if a.transport, err = newAPITransport(a.spec, amCreds); err != nil {
+		return err
+	}
 	if a.creds, err = newCredentialSet(amCreds, a.secret); err != nil {
 		return err
 	}
@@ -246,7 +250,7 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 	if err != nil {
 		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
 	}
-	trackingURL := a.amURL + "/"
+	trackingURL := a.transport.trackingURL(u.Host)
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	reg, err := a.sched.Register(rctx, a.host, int32(port), trackingURL)
@@ -380,6 +384,7 @@ func executorCredentials(amCreds *creds.Credentials, appSecret string) ([]byte, 
 	c.RemoveTokensOfKind(creds.AMRMTokenKind)
 	c.RemoveSecret(spec.SecretAlias)
 	c.RemoveSecret(spec.SpecSecretAlias)
+	amtls.RemoveFrom(c) // the AM's private key stays with the AM
 	c.AddSecret(spec.ExecutorSecretAlias, []byte(spec.ExecutorSecret(appSecret)))
 	b, err := c.Marshal(creds.FormatWritable)
 	if err != nil {

@@ -22,6 +22,6 @@ func (c *Cluster) waitForAM(ctx context.Context, app *Application, onChange func
 		return container.Env{}, rep, fmt.Errorf("%s ended %s/%s before its ApplicationMaster started: %s", app.ID, rep.State, rep.FinalStatus, rep.Diagnostics)
 	}
 	env := container.Env{Role: container.RoleDriver, AppID: app.ID.String(), Secret: app.Secret,
-		AMURL: "http://" + net.JoinHostPort(rep.AMHost, strconv.Itoa(int(rep.AMPort)))}
+		AMURL: "https://" + net.JoinHostPort(rep.AMHost, strconv.Itoa(int(rep.AMPort))), AMPubKeySHA256: app.AMPubKeySHA256}
 	return env, rep, nil
 }

@@ -22,8 +22,8 @@ type Cluster struct {
 	// (0: no bound beyond the caller's context; the policy waits for ever).
 	callLimit time.Duration
 	watch     rmWatch
-	id   *secure.Identity // who the client is: SIMPLE user or Kerberos login
-	krb  Kerberos
+	id        *secure.Identity // who the client is: SIMPLE user or Kerberos login
+	krb       Kerberos
 }
 
 // Connect prepares a connection to the ResourceManager(s) of conf (nothing is dialled

@@ -38,6 +38,7 @@ const (
 	KeyDriverTimeout       = "spindle.driver.timeout"
 	KeyStagingDir          = "spindle.yarn.stagingDir"
 	KeyTasks               = "spindle.tasks.file"
+	KeyAMPort              = "spindle.am.port"
 	KeyEnvPrefix           = "spindle.env."    // spindle.env.K=V: --env K=V
 	KeyHadoopPrefix        = "spindle.hadoop." // spindle.hadoop.X=V overrides Hadoop key X
 )
@@ -103,14 +104,15 @@ type Options struct {
 	Binary              string // URI of a Linux spindle build already on the cluster
 	StagingDir          string // overrides <home>/.spindle/staging
 	DriverTimeout       time.Duration
+	AMPort              string            // the AM API's port or range, "40000-40100"; "" or "0": any (see KeyAMPort)
 	Hadoop              map[string]string // Hadoop configuration overrides
 	Recovery            Recovery          // how the application rides out failures
 	// DynamicAllocation holds the spindle.dynamicAllocation.* keys (checked);
 	// empty when none is set.
 	DynamicAllocation map[string]string
 	// Tasks is the tasks file of a job array (--tasks), "" for none.
-	Tasks string
-	Kerberos            Kerberos          // secured clusters: login, impersonation, tokens
+	Tasks    string
+	Kerberos Kerberos // secured clusters: login, impersonation, tokens
 
 	App     string
 	AppArgs []string
@@ -128,6 +130,7 @@ func ResolveOptions(conf map[string]string, app string, args []string) (*Options
 	r.resolvePlacement(o)
 	r.resolveTasks(o)
 	r.resolveKerberos(o)
+	r.resolveAMPort(o)
 	for k, v := range conf {
 		switch {
 		case strings.HasPrefix(k, KeyEnvPrefix):

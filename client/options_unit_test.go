@@ -42,7 +42,7 @@ func TestResolveOptionsAllKeys(t *testing.T) {
 		KeyExecutorCommand: `python3 -c "print('hi there')" 'two words'`,
 		KeyMaxAppAttempts:  "3", KeyMaxExecutorFailures: "0", KeyTags: "t1,t2", KeyPriority: "7",
 		KeyNodeLabel: "gpu", KeyWait: "false", KeyVerbose: "true", KeyBinary: "hdfs:///bin/spindle",
-		KeyStagingDir: "/tmp/stage", KeyDriverTimeout: "90s",
+		KeyStagingDir: "/tmp/stage", KeyDriverTimeout: "90s", KeyAMPort: " 40000-40100 ",
 		KeyEnvPrefix + "FOO": "bar", KeyEnvPrefix + "_X1": " spaced ",
 		KeyHadoopPrefix + "fs.defaultFS": "hdfs://ns", KeyHadoopPrefix + "yarn.resourcemanager.address": "rm:8032",
 		"spindle.unknown.key": "ignored",
@@ -61,6 +61,7 @@ func TestResolveOptionsAllKeys(t *testing.T) {
 		MaxAppAttempts:  3, MaxExecutorFailures: 0, Tags: []string{"t1", "t2"}, Priority: 7, NodeLabel: "gpu",
 		AMNodeLabel: "gpu", ExecutorNodeLabel: "gpu", Placement: PlacementOptions{RelaxLocality: true},
 		Wait: false, Verbose: true, Binary: "hdfs:///bin/spindle", StagingDir: "/tmp/stage", DriverTimeout: 90 * time.Second,
+		AMPort:   "40000-40100",
 		Hadoop:   map[string]string{"fs.defaultFS": "hdfs://ns", "yarn.resourcemanager.address": "rm:8032"},
 		Recovery: Recovery{MaxFailedExecutorsPerNode: 2, ExcludeTimeout: time.Hour},
 	}

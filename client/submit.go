@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/internal/amtls"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/launch"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -32,6 +33,9 @@ type Application struct {
 	StagingDir string
 	// Secret authenticates the driver's requests to the AM's HTTP API.
 	Secret string
+	// AMPubKeySHA256 pins the TLS certificate of the AM's HTTP API
+	// (container.EnvAMPubKeySHA256); it is public.
+	AMPubKeySHA256 string
 	// Staged reports what was staged, for --verbose.
 	Staged []StagedFile
 
@@ -117,7 +121,12 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if app.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, resources, specJSON, tokens)
+	tlsID, err := amtls.New(id.String(), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	app.AMPubKeySHA256 = tlsID.Pin()
+	asc, err := c.submissionContext(sub, id, app.Secret, tlsID, resources, specJSON, tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +350,7 @@ func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir str
 	}
 	a := &spec.App{ID: id.String(), Name: appName(o), Mode: mode, User: c.user(), StagingDir: stagingDir, Kerberos: c.kerberosSpec(o.Kerberos),
 		Queue: o.Queue, NumExecutors: o.NumExecutors, MaxExecutorFailures: o.MaxExecutorFailures, MaxAttempts: attempts,
-		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources, NodeLocal: sub.nodeLocalLinks(),
+		DriverTimeout: spec.Duration(o.DriverTimeout), Resources: resources, NodeLocal: sub.nodeLocalLinks(), AMPort: o.AMPort,
 		Executor: spec.Process{Command: sub.executorCommand(), Env: o.Env, MemoryMB: o.ExecutorMemoryMB, Cores: o.ExecutorCores,
 			NodeLabel: o.ExecutorNodeLabel, ResourceAmounts: specAmounts(o.ExecutorResources)},
 		Placement: specPlacement(o, nodes)}
@@ -370,7 +379,7 @@ func appName(o *Options) string {
 }
 
 // submissionContext builds the ApplicationSubmissionContext for the AM.
-func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, resources []spec.Resource, specJSON []byte, appTokens *creds.Credentials) (*yarnpb.ApplicationSubmissionContextProto, error) {
+func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secret string, tlsID *amtls.Identity, resources []spec.Resource, specJSON []byte, appTokens *creds.Credentials) (*yarnpb.ApplicationSubmissionContextProto, error) {
 	o := sub.Opts
 	amCreds := &creds.Credentials{}
 	if appTokens != nil {
@@ -380,6 +389,7 @@ func (c *Cluster) submissionContext(sub *Submission, id yarn.ApplicationID, secr
 	if len(specJSON) > 0 {
 		amCreds.AddSecret(spec.SpecSecretAlias, specJSON)
 	}
+	tlsID.AddTo(amCreds)
 	tokens, err := amCreds.Marshal(creds.FormatWritable)
 	if err != nil {
 		return nil, fmt.Errorf("write the application's credentials: %w", err)

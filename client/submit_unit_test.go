@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/amtls"
 	"github.com/spindle-yarn/spindle/internal/creds"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/spec"
@@ -272,6 +273,10 @@ func TestSubmissionContext(t *testing.T) {
 		{Name: spec.ConfLink, URL: "hdfs://nn:8020/s/__spindle_conf__.zip", Size: 3, Timestamp: 4, Type: spec.TypeArchive, Visibility: spec.VisibilityApplication},
 	}
 	const secret = "0123456789abcdef"
+	tlsID, err := amtls.New(utAppID.String(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		mode      string
 		mem       int64
@@ -286,7 +291,7 @@ func TestSubmissionContext(t *testing.T) {
 	} {
 		sub := utSubmission(tc.mode)
 		sub.Opts.Priority, sub.Opts.MaxAppAttempts = tc.priority, tc.attempts
-		asc, err := c.submissionContext(sub, utAppID, secret, res, []byte(`{"id":"x"}`), nil)
+		asc, err := c.submissionContext(sub, utAppID, secret, tlsID, res, []byte(`{"id":"x"}`), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,13 +350,20 @@ func TestSubmissionContext(t *testing.T) {
 		if got, ok := amCreds.Secret(spec.SpecSecretAlias); !ok || string(got) != `{"id":"x"}` {
 			t.Errorf("%s: spec in the credentials = %q, %v", tc.mode, got, ok)
 		}
+		shipped, err := amtls.FromCredentials(amCreds)
+		if err != nil || shipped.Pin() != tlsID.Pin() || !bytes.Equal(shipped.KeyDER, tlsID.KeyDER) {
+			t.Errorf("%s: TLS identity in the AM's credentials: %v", tc.mode, err)
+		}
+		if strings.Contains(strings.Join(clc.GetCommand(), " "), tlsID.Pin()) {
+			t.Errorf("%s: the AM's command line carries TLS material", tc.mode)
+		}
 	}
 
 	// Nothing the user gives is in the AM's launch context: its environment is
 	// the configuration directory and the user only.
 	sub := utSubmission("cluster")
 	sub.plan = &staging.Plan{Items: []staging.PlannedItem{{Source: "local:/opt/x", Name: "x", Location: staging.NodeLocal, Path: "/opt/x"}}}
-	asc, err := c.submissionContext(sub, utAppID, secret, res, nil, nil)
+	asc, err := c.submissionContext(sub, utAppID, secret, tlsID, res, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +374,7 @@ func TestSubmissionContext(t *testing.T) {
 	}
 
 	// A resource the launch context cannot express is an error, not a broken submission.
-	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, []spec.Resource{{Name: "x", URL: "relative"}}, nil, nil)
+	_, err = c.submissionContext(utSubmission("cluster"), utAppID, secret, tlsID, []spec.Resource{{Name: "x", URL: "relative"}}, nil, nil)
 	if err == nil {
 		t.Error("bad resource URL: no error")
 	}

@@ -35,7 +35,8 @@ type watcher struct {
 	cfg    RunConfig
 	appID  string
 	secret string
-	output bool // follow the driver's output (cluster mode, not Quiet)
+	pin    string // the AM's TLS public key (SHA-256), "" for plain HTTP
+	output bool   // follow the driver's output (cluster mode, not Quiet)
 
 	addr     chan string // the AM's API address of each attempt
 	requests atomic.Int64
@@ -54,7 +55,7 @@ type watcher struct {
 }
 
 func newWatcher(cfg RunConfig, app *Application, output bool) *watcher {
-	return &watcher{cfg: cfg, appID: app.ID.String(), secret: app.Secret, output: output,
+	return &watcher{cfg: cfg, appID: app.ID.String(), secret: app.Secret, pin: app.AMPubKeySHA256, output: output,
 		addr: make(chan string, 4), pause: outputPause, retryIn: liveRetry, offsets: map[string]int64{}, tail: lineTail{max: tailLines},
 		done: make(chan struct{}), attempts: map[string]bool{}}
 }
@@ -92,7 +93,11 @@ func (w *watcher) run(ctx context.Context) {
 // follow follows one attempt's AM until its loops end or a later attempt
 // shows up (ctx ends then too).
 func (w *watcher) follow(ctx context.Context, addr string) {
-	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: w.appID, Secret: w.secret, AMURL: "http://" + addr})
+	scheme := "http://"
+	if w.pin != "" {
+		scheme = "https://"
+	}
+	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: w.appID, Secret: w.secret, AMURL: scheme + addr, AMPubKeySHA256: w.pin})
 	if err != nil {
 		w.cfg.Log.WithError(err).Debug("cannot follow the ApplicationMaster")
 		return

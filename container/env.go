@@ -16,8 +16,9 @@ const (
 	// EnvExecutorID is the executor's id, "1", "2", ...; set for executors
 	// only.
 	EnvExecutorID = "SPINDLE_EXECUTOR_ID"
-	// EnvAMURL is the base URL of the ApplicationMaster's HTTP API,
-	// "http://host:port".
+	// EnvAMURL is the base URL of the ApplicationMaster's HTTP API:
+	// "https://host:port" on YARN (see EnvAMPubKeySHA256), "http://host:port"
+	// in local mode.
 	EnvAMURL = "SPINDLE_AM_URL"
 	// EnvSecret is the per-application secret that authenticates requests to
 	// the ApplicationMaster's HTTP API.
@@ -51,6 +52,9 @@ type Env struct {
 	AMURL string
 	// Secret authenticates requests to the ApplicationMaster.
 	Secret string
+	// AMPubKeySHA256 pins the ApplicationMaster's TLS certificate when AMURL
+	// is https (see EnvAMPubKeySHA256); empty for plain http.
+	AMPubKeySHA256 string
 }
 
 // CurrentEnv reads the Spindle environment of the current process. See
@@ -78,6 +82,8 @@ func EnvFromLookup(lookup func(string) (string, bool)) (Env, error) {
 		ExecutorID: get(EnvExecutorID),
 		AMURL:      get(EnvAMURL),
 		Secret:     get(EnvSecret),
+
+		AMPubKeySHA256: get(EnvAMPubKeySHA256),
 	}
 	if e.AMURL == "" {
 		return Env{}, ErrNotUnderSpindle
@@ -89,13 +95,16 @@ func EnvFromLookup(lookup func(string) (string, bool)) (Env, error) {
 }
 
 // Validate checks that e is a complete driver or executor environment: a
-// known Role, an AppID, an http(s) AMURL, a Secret, and an ExecutorID for
-// executors.
+// known Role, an AppID, an http(s) AMURL, a Secret, an ExecutorID for
+// executors, and a valid AMPubKeySHA256 exactly when AMURL is https.
 func (e Env) Validate() error {
 	if e.AMURL == "" {
 		return ErrNotUnderSpindle
 	}
 	if err := checkAMURL(e.AMURL); err != nil {
+		return err
+	}
+	if err := e.checkTransport(); err != nil {
 		return err
 	}
 	if e.Secret == "" {
@@ -140,13 +149,14 @@ func checkAMURL(s string) error {
 // Vars returns the environment variables that describe e, for setting in a
 // container's launch context or a child process. Empty fields are left out.
 func (e Env) Vars() map[string]string {
-	m := make(map[string]string, 5)
+	m := make(map[string]string, 6)
 	for _, kv := range [...]struct{ k, v string }{
 		{EnvRole, e.Role},
 		{EnvAppID, e.AppID},
 		{EnvExecutorID, e.ExecutorID},
 		{EnvAMURL, e.AMURL},
 		{EnvSecret, e.Secret},
+		{EnvAMPubKeySHA256, e.AMPubKeySHA256},
 	} {
 		if kv.v != "" {
 			m[kv.k] = kv.v
@@ -161,7 +171,11 @@ func (e Env) String() string {
 	if e.Secret != "" {
 		secret = "<redacted>"
 	}
-	return fmt.Sprintf("{Role:%s AppID:%s ExecutorID:%s AMURL:%s Secret:%s}", e.Role, e.AppID, e.ExecutorID, e.AMURL, secret)
+	pin := ""
+	if e.AMPubKeySHA256 != "" {
+		pin = " AMPubKeySHA256:" + e.AMPubKeySHA256
+	}
+	return fmt.Sprintf("{Role:%s AppID:%s ExecutorID:%s AMURL:%s Secret:%s%s}", e.Role, e.AppID, e.ExecutorID, e.AMURL, secret, pin)
 }
 
 // GoString is like String, so that %#v does not print the secret either.

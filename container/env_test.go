@@ -49,8 +49,13 @@ func TestEnvFromLookup(t *testing.T) {
 		t.Errorf("Vars() of a driver sets %s", EnvExecutorID)
 	}
 	driver[EnvAMURL] = "https://am.example:8443/"
-	if _, err := EnvFromLookup(lookupMap(driver)); err != nil {
-		t.Errorf("https AM URL: %v", err)
+	driver[EnvAMPubKeySHA256] = testPin
+	env, err = EnvFromLookup(lookupMap(driver))
+	if err != nil || env.AMPubKeySHA256 != testPin {
+		t.Errorf("https AM URL with a pin: %v, %v", env, err)
+	}
+	if got := env.Vars()[EnvAMPubKeySHA256]; got != testPin {
+		t.Errorf("Vars()[%s] = %q", EnvAMPubKeySHA256, got)
 	}
 }
 
@@ -89,6 +94,8 @@ func TestEnvInvalid(t *testing.T) {
 		{"no host", EnvAMURL, "http:///path", "no host"},
 		{"query", EnvAMURL, "http://am:1/?x=1", "query"},
 		{"user info", EnvAMURL, "http://u:p@am:1", "user info"},
+		{"https without a pin", EnvAMURL, "https://am:1", EnvAMPubKeySHA256},
+		{"a pin with plain http", EnvAMPubKeySHA256, testPin, "plain HTTP"},
 	} {
 		m := validExecutorVars()
 		if c.value == "" {

@@ -81,12 +81,18 @@ func FromEnv() (*Client, error) {
 // Connect returns a Client for the ApplicationMaster at env.AMURL that
 // authenticates with env.Secret; the other fields of env are only kept for
 // Env. It makes no request. The Client never uses HTTP proxies from the
-// environment and does not follow redirects.
+// environment and does not follow redirects. When env.AMURL is https it
+// accepts only the server whose certificate has the public key pinned by
+// env.AMPubKeySHA256 (see PinnedTLSConfig), and with a pin it refuses a plain
+// http URL.
 func Connect(env Env) (*Client, error) {
 	if env.AMURL == "" {
 		return nil, ErrNotUnderSpindle
 	}
 	if err := checkAMURL(env.AMURL); err != nil {
+		return nil, err
+	}
+	if err := env.checkTransport(); err != nil {
 		return nil, err
 	}
 	if env.Secret == "" {
@@ -102,6 +108,13 @@ func Connect(env Env) (*Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+	}
+	if env.AMPubKeySHA256 != "" {
+		cfg, err := PinnedTLSConfig(env.AMPubKeySHA256)
+		if err != nil {
+			return nil, err
+		}
+		transport.TLSClientConfig = cfg
 	}
 	return &Client{
 		env:  env,

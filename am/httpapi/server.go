@@ -198,8 +198,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // shuts down gracefully within the shutdown timeout, closes ln and returns
 // nil. It returns an error if serving fails or the shutdown times out.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.Handler())
+}
+
+// serve is Serve with the handler h.
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	hs := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

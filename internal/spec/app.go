@@ -65,6 +65,9 @@ type App struct {
 
 	// Recovery holds what keeps the application going through failures.
 	Recovery Recovery `json:"recovery,omitzero"`
+	// AMPort is the port or range the AM's API listens on ("40000-40100";
+	// empty or "0" for any port), as internal/portrange parses it.
+	AMPort string `json:"amPort,omitempty"`
 
 	// Resources are localized into every executor container (the AM's own container
 	// gets them from the launch context).
