@@ -2,6 +2,7 @@ package am
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/url"
 	"os"
@@ -51,7 +52,13 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile string)
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	p := amproxy.New(os.Getenv(container.EnvAMURL), resolve)
+	var tlsConf *tls.Config
+	if pin := os.Getenv(container.EnvAMPubKeySHA256); pin != "" {
+		if tlsConf, err = container.PinnedTLSConfig(pin); err != nil {
+			return fmt.Errorf("the ApplicationMaster's TLS pin: %w", err)
+		}
+	}
+	p := amproxy.New(os.Getenv(container.EnvAMURL), resolve, tlsConf)
 	p.Logf = func(format string, a ...any) {
 		fmt.Fprintf(os.Stderr, "%s spindle executor: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, a...))
 	}
@@ -61,7 +68,8 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile string)
 	if err != nil {
 		return err
 	}
-	env := proc.Environ(baseEnv, map[string]string{container.EnvAMURL: local})
+	// The command talks plain HTTP to the proxy on 127.0.0.1, which pins the AM's key.
+	env := proc.Environ(withoutVar(baseEnv, container.EnvAMPubKeySHA256), map[string]string{container.EnvAMURL: local})
 	r, err := proc.Start(proc.Process{Command: command, Env: env,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, DieWithParent: true})
 	if err != nil {
@@ -72,4 +80,15 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile string)
 		return &ExitCodeError{Code: code}
 	}
 	return nil
+}
+
+// withoutVar returns env without the variable name.
+func withoutVar(env []string, name string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -2,10 +2,12 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
 
+	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/amproxy"
 )
 
@@ -13,8 +15,19 @@ import (
 // local proxy (until ctx ends) and returns the proxy's URL. When the AM
 // stops answering, the proxy takes the AM's address from the application
 // report again: a new AM attempt listens elsewhere, and the driver, its
-// heartbeats and its outcome reach it without a restart.
+// heartbeats and its outcome reach it without a restart. The proxy speaks
+// TLS to the AM with the application's pinned key; the driver reaches the
+// proxy on 127.0.0.1 over plain HTTP.
 func (s *session) followAM(ctx context.Context, amURL string) (string, error) {
+	scheme := "http://"
+	var tlsConf *tls.Config
+	if pin := s.app.AMPubKeySHA256; pin != "" {
+		c, err := container.PinnedTLSConfig(pin)
+		if err != nil {
+			return "", fmt.Errorf("the ApplicationMaster's TLS pin: %w", err)
+		}
+		scheme, tlsConf = "https://", c
+	}
 	p := amproxy.New(amURL, func(ctx context.Context) (string, error) {
 		r, err := s.cl.Report(ctx, s.app.ID)
 		if err != nil {
@@ -23,8 +36,8 @@ func (s *session) followAM(ctx context.Context, amURL string) (string, error) {
 		if r.State != "RUNNING" || r.AMHost == "" || r.AMPort <= 0 {
 			return "", fmt.Errorf("%s is %s with no ApplicationMaster address yet", s.app.ID, r.State)
 		}
-		return "http://" + net.JoinHostPort(r.AMHost, strconv.Itoa(int(r.AMPort))), nil
-	})
+		return scheme + net.JoinHostPort(r.AMHost, strconv.Itoa(int(r.AMPort))), nil
+	}, tlsConf)
 	p.Logf = s.cfg.Log.Infof
 	return p.Listen(ctx)
 }

@@ -240,6 +240,7 @@ func (s *session) clientMode(ctx context.Context) (*Outcome, error) {
 	if env.AMURL, err = s.followAM(pctx, env.AMURL); err != nil {
 		return s.end(ctx, rep, err)
 	}
+	env.AMPubKeySHA256 = "" // the driver talks plain HTTP to the local proxy, which pins the AM's key
 	ended, diag, stopWatch := s.watchEnd(ctx)
 	res := runDriver(ctx, driverRun{env: env, opts: s.opts, cfg: s.cfg, heartbeat: heartbeatInterval(s.opts),
 		appEnded: s.appEnded, appDone: ended, appDiag: diag})

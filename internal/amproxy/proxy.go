@@ -11,6 +11,7 @@ package amproxy
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -56,10 +57,12 @@ type Proxy struct {
 	resolved time.Time
 }
 
-// New returns a Proxy whose first target is initial.
-func New(initial string, resolve Resolver) *Proxy {
+// New returns a Proxy whose first target is initial. tlsConfig is used for
+// https targets (the AM's pinned certificate); nil for plain HTTP.
+func New(initial string, resolve Resolver, tlsConfig *tls.Config) *Proxy {
 	tr := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		ResponseHeaderTimeout: headerTimeout, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
+		ResponseHeaderTimeout: headerTimeout, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second,
+		TLSClientConfig: tlsConfig}
 	return &Proxy{Patience: DefaultPatience, ResolveEvery: DefaultResolveEvery, resolve: resolve,
 		target: strings.TrimRight(initial, "/"),
 		hc:     &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}

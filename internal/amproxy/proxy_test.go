@@ -27,7 +27,7 @@ func TestProxyFollowsTheAM(t *testing.T) {
 	p := New(old.URL, func(context.Context) (string, error) {
 		resolves.Add(1)
 		return next.URL, nil
-	})
+	}, nil)
 	p.ResolveEvery = 10 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -62,7 +62,7 @@ func TestProxyFollowsTheAM(t *testing.T) {
 func TestProxyGivesUp(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	p := New(dead.URL, func(context.Context) (string, error) { return dead.URL, nil })
+	p := New(dead.URL, func(context.Context) (string, error) { return dead.URL, nil }, nil)
 	p.Patience = 1500 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
