@@ -35,10 +35,6 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 		fs.DurationVar(&console.Config.CommandTimeout, "command-timeout", 30*time.Minute, "stop a command that runs longer than this on an executor (0: no limit)")
 		fs.DurationVar(&console.Config.ReadyTimeout, "ready-timeout", shell.DefaultReadyTimeout, "how long to wait for the executors at the start and after :scale")
 	})
-	f.fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle shell [flags]\n\nStarts --num-executors executors on YARN (or locally with --master local[N]) and runs\neach line typed (or piped in) with /bin/sh on every executor. This process is the\ndriver (client mode). :help at the prompt lists the session's commands.")
-		f.fs.PrintDefaults()
-	}
 	opts, conf, err := resolveShell(env, f, args, &console.Config)
 	if err != nil {
 		return err

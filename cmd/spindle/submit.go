@@ -16,10 +16,6 @@ import (
 func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	var lf liveFlags
 	f := newSubmitFlags("submit", func(fs *pflag.FlagSet) { lf.add(fs, false) })
-	f.fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle submit [flags] APP [ARGS...]\n\nRuns APP as the driver and --num-executors executors on YARN (or locally with --master local[N]).\nFlags follow spark-submit's; every flag also has a --conf spindle.* key.")
-		f.fs.PrintDefaults()
-	}
 	if err := parseFlags(f.fs, args); err != nil {
 		return err
 	}
