@@ -97,16 +97,15 @@ func resolveShell(env *cliEnv, f *submitFlags, args []string, c *shell.Config) (
 		return nil, nil, err
 	}
 	if rest := f.fs.Args(); len(rest) > 0 {
-		return nil, nil, fmt.Errorf("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
+		return nil, nil, usagef("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
 	}
-	if f.fs.Changed("executor-command") {
-		return nil, nil, errors.New("--executor-command does not apply: every executor of a shell session runs the shell's agent")
-	}
-	if v, _ := f.fs.GetString("deploy-mode"); f.fs.Changed("deploy-mode") && v != "client" {
-		return nil, nil, errors.New("--deploy-mode: a shell session is always in client mode (its driver is this process)")
+	for flag, why := range notForShell() {
+		if v, _ := f.fs.GetString(flag); f.fs.Changed(flag) && !(flag == "deploy-mode" && v == "client") {
+			return nil, nil, usagef("--%s does not apply to spindle shell: %s", flag, why)
+		}
 	}
 	if c.CommandTimeout < 0 || c.ReadyTimeout <= 0 {
-		return nil, nil, errors.New("--command-timeout must be >= 0 and --ready-timeout > 0")
+		return nil, nil, usagef("--command-timeout must be >= 0 and --ready-timeout > 0")
 	}
 	opts, conf, err := resolveSubmit(env, f, "", nil)
 	if err != nil {
