@@ -115,7 +115,7 @@ func exitCode(env *cliEnv, name string, err error) int {
 		fmt.Fprintf(env.stderr, "spindle %s: %s\nRun 'spindle help %[1]s' for usage.\n", name, ue.msg)
 		return 2
 	}
-	msg := err.Error()
+	msg := briefError(err)
 	if strings.HasPrefix(msg, name+" ") { // "spindle: kill application_...: ...", not "spindle kill: kill ..."
 		fmt.Fprintf(env.stderr, "spindle: %s\n", msg)
 	} else {
