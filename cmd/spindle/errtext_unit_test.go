@@ -46,3 +46,17 @@ func TestExitCodeNamesTheOperationOnce(t *testing.T) {
 		t.Errorf("stderr %q, want %q", got, want)
 	}
 }
+
+func TestBriefDiagnostics(t *testing.T) {
+	for in, want := range map[string]string{
+		"[Tue Dec 01 16:57:42 +0000 2026] Application is Activated, waiting for resources to be assigned for AM.  Details : AM Partition = <DEFAULT_PARTITION> ; Partition Resource = <memory:8192, vCores:64> ;": "Application is Activated, waiting for resources to be assigned for AM.",
+		"the driver exited with code 7\nmore": "the driver exited with code 7",
+		"[no closing bracket":                 "[no closing bracket",
+		"  Application killed by user.  ":     "Application killed by user.",
+		"":                                    "",
+	} {
+		if got := briefDiagnostics(in); got != want {
+			t.Errorf("briefDiagnostics(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

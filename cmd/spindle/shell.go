@@ -135,8 +135,7 @@ func shellExit(env *cliEnv, out *client.Outcome, s shell.Outcome) error {
 		env.log.Errorf("local application failed: %s", out.Diagnostics)
 		return exitError{code: 1}
 	}
-	if out.Report != nil && !out.Succeeded {
-		env.log.Errorf("%s ended %s/%s", out.ID, out.Report.State, out.Report.FinalStatus)
+	if out.Report != nil && !out.Succeeded { // printReport said how it ended
 		return exitError{code: 1}
 	}
 	if s.StartErr != nil {

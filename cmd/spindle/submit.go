@@ -126,12 +126,16 @@ func printReport(env *cliEnv) func(*client.Report) {
 	return func(r *client.Report) {
 		line := fmt.Sprintf("%s %s", r.ID, r.State)
 		if r.Terminal() {
-			line += "/" + r.FinalStatus
+			line = fmt.Sprintf("%s ended %s/%s", r.ID, r.State, r.FinalStatus)
 		}
 		if r.Diagnostics != "" {
-			line += ": " + firstLineOf(r.Diagnostics)
+			line += ": " + briefDiagnostics(r.Diagnostics)
 		}
-		env.log.Info(line)
+		if r.Terminal() && !r.Succeeded() {
+			env.log.Error(line)
+		} else {
+			env.log.Info(line)
+		}
 		if r.TrackingURL != "" && r.TrackingURL != shownURL && !r.Terminal() {
 			shownURL = r.TrackingURL
 			env.log.Infof("tracking URL: %s", r.TrackingURL)
@@ -139,14 +143,11 @@ func printReport(env *cliEnv) func(*client.Report) {
 	}
 }
 
-// exitWith says how the application ended and turns that into the exit code.
+// exitWith says how a local application ended (printReport said it of a
+// YARN one, once) and turns that into the exit code.
 func exitWith(env *cliEnv, out *client.Outcome) error {
 	switch {
-	case out.Submitted || out.Interrupted:
-	case out.Report != nil && out.Succeeded:
-		env.log.Infof("%s ended FINISHED/SUCCEEDED", out.ID)
-	case out.Report != nil:
-		env.log.Errorf("%s ended %s/%s", out.ID, out.Report.State, out.Report.FinalStatus)
+	case out.Submitted || out.Interrupted || out.Report != nil:
 	case !out.Succeeded:
 		env.log.Errorf("local application failed: %s", out.Diagnostics)
 	}
