@@ -41,8 +41,9 @@ which spindle builds for Linux. Flags follow spark-submit's; every flag also has
 			about: `Starts --num-executors executors on YARN (or locally with --master local[N]) and
 runs each line typed (or piped in) with /bin/sh on every executor. This process
 is the driver (client mode). :help at the prompt lists the session's commands;
-Ctrl-R searches the history, Tab completes : commands. The exit code is 1 if any
-command failed.`,
+Tab completes : commands, Ctrl-R searches the history, which is kept in
+~/.spindle_shell_history (SPINDLE_SHELL_HISTORY=FILE for another, =none for none).
+The exit code is 1 if any command failed.`,
 			examples: []string{
 				"spindle shell --master yarn --num-executors 3 --executor-memory 256m",
 				"# scripted: the exit code says whether every command succeeded\nprintf 'hostname\\n:executors\\n' | spindle shell --master yarn --num-executors 2",

@@ -198,3 +198,24 @@ func TestVersionLine(t *testing.T) {
 		}
 	}
 }
+
+func TestShellHistoryFile(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == envShellHistory {
+				return v
+			}
+			return ""
+		}
+	}
+	if got := shellHistoryFile(env("none")); got != "" {
+		t.Errorf("none: %q", got)
+	}
+	if got := shellHistoryFile(env("/some/file")); got != "/some/file" {
+		t.Errorf("set: %q", got)
+	}
+	t.Setenv("HOME", "/home/alice")
+	if got := shellHistoryFile(env("")); got != "/home/alice/.spindle_shell_history" {
+		t.Errorf("default: %q", got)
+	}
+}

@@ -43,6 +43,7 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 	sctx, sig, stop := shell.WatchSignals(ctx, env.log)
 	defer stop()
 	console.In, console.Out, console.Err, console.Log = os.Stdin, env.stdout, env.stderr, env.log
+	console.HistoryFile = shellHistoryFile(env.getenv)
 	var session shell.Outcome
 	cfg := runConfig(env, opts)
 	cfg.Agent, cfg.ExecutorOutput = true, io.Discard
