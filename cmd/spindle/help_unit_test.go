@@ -219,3 +219,27 @@ func TestShellHistoryFile(t *testing.T) {
 		t.Errorf("default: %q", got)
 	}
 }
+
+func TestTopLevelMistakes(t *testing.T) {
+	noHadoopEnv(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--verison"}, 2, "unknown flag --verison (did you mean --version?): flags come after the command"},
+		{[]string{"--master", "yarn"}, 2, "unknown flag --master: flags come after the command"},
+		{[]string{"submit"}, 2, "spindle submit: no program to run: give APP"},
+		{[]string{"status"}, 2, "spindle status: want an APPID, an id such as application_"},
+		{[]string{"kill", "a", "b"}, 2, `spindle kill: want one APPID, not ["a" "b"]`},
+		{[]string{"help", "help"}, 0, ""},
+	} {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d and %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+		if tc.code == 0 && !strings.HasPrefix(out, "Usage: spindle COMMAND") {
+			t.Errorf("%q: stdout %q", tc.args, out)
+		}
+	}
+}

@@ -83,9 +83,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "spindle help: want one command, not %q\n", rest)
 			return 2
 		}
+		if rest[0] == "help" {
+			usage(stdout)
+			return 0
+		}
 		name, rest = rest[0], []string{"--help"}
 	}
 	c, ok := lookupCommand(name)
+	if !ok && strings.HasPrefix(name, "-") {
+		fmt.Fprintf(stderr, "spindle: unknown flag %s%s: flags come after the command (spindle COMMAND --flag)\nRun 'spindle help' for the list of commands.\n", name, didYouMean(strings.TrimLeft(name, "-"), []string{"help", "version"}, "--"))
+		return 2
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "spindle: unknown command %q%s\nRun 'spindle help' for the list of commands.\n", name, didYouMean(name, commandNames(), ""))
 		return 2

@@ -18,8 +18,12 @@ func appCommand(fs *pflag.FlagSet, args []string, check func() error) (client.Ap
 	if err := parseFlags(fs, args); err != nil {
 		return client.ApplicationID{}, nil, err
 	}
-	if fs.NArg() != 1 {
-		return client.ApplicationID{}, nil, usagef("want one APPID (an id such as application_1700000000000_0001), not %q", fs.Args())
+	switch fs.NArg() {
+	case 0:
+		return client.ApplicationID{}, nil, usagef("want an APPID, an id such as application_1700000000000_0001")
+	case 1:
+	default:
+		return client.ApplicationID{}, nil, usagef("want one APPID, not %q", fs.Args())
 	}
 	id, err := client.ParseApplicationID(fs.Arg(0))
 	if err != nil {

@@ -28,12 +28,15 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if app == "" && len(opts.ExecutorCommand) == 0 {
+		return usagef("no program to run: give APP (a driver program, or a directory holding a Go main package), or --executor-command for an application of executors only")
+	}
 	if client.IsLocalMaster(opts.Master) {
 		n, err := client.LocalExecutors(opts.Master)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stderr, "spindle: running locally (--master %s): the driver and %d executors as processes on this machine; use --master yarn with HADOOP_CONF_DIR for a cluster\n", opts.Master, n)
+		env.log.Infof("running locally (--master %s): the driver and %d executors as processes on this machine; use --master yarn with HADOOP_CONF_DIR for a cluster", opts.Master, n)
 	}
 	cfg := runConfig(env, opts)
 	start := time.Now()
