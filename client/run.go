@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -123,9 +124,12 @@ func Run(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunConfi
 		if !IsLocalMaster(o.Master) {
 			goos = "linux" // YARN nodes run Linux
 		}
+		cfg.Log.Infof("building %s with go build (the first build compiles its dependencies and may take a minute; later ones reuse Go's build cache)", o.App)
+		start := time.Now()
 		if o.App, err = BuildGoPackage(ctx, o.App, goos, runtime.GOARCH, dir); err != nil {
 			return nil, err
 		}
+		cfg.Log.Infof("built %s in %s", filepath.Base(o.App), time.Since(start).Round(100*time.Millisecond))
 	}
 	if IsLocalMaster(o.Master) {
 		return runLocal(ctx, &o, cfg)

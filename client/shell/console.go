@@ -57,6 +57,9 @@ type Console struct {
 	Err    io.Writer
 	Log    *logrus.Logger
 	Config Config // Out and Err are filled in
+	// HistoryFile keeps the lines typed at the prompt between sessions
+	// ("" for no file: the history lasts as long as the session).
+	HistoryFile string
 }
 
 // Run runs the session against sdk until its end (see Session.Run).
@@ -71,9 +74,17 @@ func (c *Console) Run(ctx context.Context, sdk *container.Client, sig *Signals, 
 			c.Log.WithError(err).Warn("no line editing: reading plain lines")
 		} else {
 			term = t
+			if c.HistoryFile != "" {
+				if err := t.LoadHistory(c.HistoryFile); err != nil {
+					c.Log.WithError(err).Warn("the history of earlier sessions is not available")
+				}
+			}
 			defer func() {
 				if err := t.Close(); err != nil {
 					c.Log.WithError(err).Warn("could not restore the terminal")
+				}
+				if err := t.HistoryError(); err != nil {
+					c.Log.WithError(err).Warnf("could not save the shell history in %s", c.HistoryFile)
 				}
 			}()
 			logOut := c.Log.Out

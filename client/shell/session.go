@@ -145,7 +145,9 @@ working directory; each line of output is prefixed with [ID HOST].
   :logs ID          print executor ID's stdout and stderr (the agent's log)
   :help             this help
   :quit             end the session (or Ctrl-D)
-Ctrl-C interrupts the running command; the session goes on.
+Ctrl-C interrupts the running command; the session goes on. At the prompt, Tab
+completes a : command, Up and Down walk the history (kept between sessions) and
+Ctrl-R finds the newest line holding what was typed (again: the one before).
 `
 
 // Exec runs one line of input: a shell command for every executor, or one of the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 
 	"golang.org/x/term"
@@ -35,6 +36,7 @@ type Terminal struct {
 	out   *os.File
 	old   *term.State
 	t     *term.Terminal
+	hist  *history
 	winch chan os.Signal
 
 	mu          sync.Mutex
@@ -64,7 +66,9 @@ func OpenTerminal(in, out *os.File, prompt string) (*Terminal, error) {
 	}
 	t := &Terminal{in: in, out: out, old: old, more: make(chan struct{}, 1), winch: make(chan os.Signal, 1)}
 	t.t = term.NewTerminal(ioPair{t}, prompt)
-	t.t.History = &history{max: maxHistory}
+	t.hist = &history{max: maxHistory}
+	t.t.History = t.hist
+	t.t.AutoCompleteCallback = (&lineKeys{hist: t.hist}).key
 	t.resize()
 	notifyResize(t.winch)
 	go func() {
@@ -74,6 +78,19 @@ func OpenTerminal(in, out *os.File, prompt string) (*Terminal, error) {
 	}()
 	go t.readStdin()
 	return t, nil
+}
+
+// LoadHistory reads the history kept in the file at path (created at the
+// first line typed) and saves every line typed there from now on, so that
+// the Up arrow and Ctrl-R find the lines of earlier sessions. Call it before
+// the first ReadLine.
+func (t *Terminal) LoadHistory(path string) error {
+	return t.hist.load(path)
+}
+
+// HistoryError says why saving the history stopped, if it did.
+func (t *Terminal) HistoryError() error {
+	return t.hist.saveErr
 }
 
 // OnInterrupt sets what Ctrl-C does while no line is being edited: f is called,
@@ -215,21 +232,34 @@ type ioPair struct{ t *Terminal }
 func (p ioPair) Read(b []byte) (int, error)  { return p.t.read(b) }
 func (p ioPair) Write(b []byte) (int, error) { return p.t.out.Write(b) }
 
-// history is the line editor's history: it skips empty lines and repeats.
+// history is the line editor's history: it skips empty lines and repeats,
+// and, once load has named its file, saves every entry there.
 type history struct {
 	max     int
 	entries []string // oldest first
+	file    string   // where entries are saved ("" for nowhere)
+	saved   int      // entries appended to file since it was last rewritten
+	saveErr error    // why saving stopped
 }
 
 // Add implements term.History.
 func (h *history) Add(entry string) {
-	if entry == "" || (len(h.entries) > 0 && h.entries[len(h.entries)-1] == entry) {
-		return
+	if h.remember(entry) {
+		h.save(entry)
+	}
+}
+
+// remember adds entry unless it is empty or repeats the newest one, and
+// reports whether it did.
+func (h *history) remember(entry string) bool {
+	if strings.TrimSpace(entry) == "" || (len(h.entries) > 0 && h.entries[len(h.entries)-1] == entry) {
+		return false
 	}
 	h.entries = append(h.entries, entry)
 	if len(h.entries) > h.max {
 		h.entries = h.entries[len(h.entries)-h.max:]
 	}
+	return true
 }
 
 // Len implements term.History.

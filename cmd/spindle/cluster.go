@@ -13,12 +13,11 @@ import (
 func cmdCluster(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("cluster", pflag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle cluster [--json]\n\nShows the YARN cluster's nodes, metrics and queues (like `yarn node -list` plus `yarn queue -status`).")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("cluster takes no arguments, not %q", fs.Arg(0))
 	}
 	cl, err := connect(env)
 	if err != nil {

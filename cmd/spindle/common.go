@@ -3,20 +3,21 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 )
 
-// parseFlags parses args, turning --help into errUsage after the usage is printed.
+// parseFlags parses args: --help and -h become helpRequested (run prints the
+// command's help, see help.go), a mistake a usageError naming the flag.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
+	fs.Usage = func() {} // run prints the help, on stdout
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return errUsage
+			return helpRequested{fs}
 		}
-		return fmt.Errorf("%w (see --help)", err)
+		return flagError(fs, err)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func TestPrintReport(t *testing.T) {
 		"application_1_0001 RUNNING\n",
 		"tracking URL: http://rm/proxy/a/",
 		"application_1_0001 RUNNING: line one\n",
-		"application_1_0001 FINISHED/FAILED: the driver exited with code 3",
+		"application_1_0001 ended FINISHED/FAILED: the driver exited with code 3",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output does not contain %q:\n%s", want, out)

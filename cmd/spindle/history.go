@@ -70,15 +70,11 @@ func cmdList(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringSliceVar(&f.Types, "type", nil, "only applications of these types (default: "+client.ApplicationType+")")
 	fs.BoolVar(&f.AllTypes, "all-types", false, "applications of every type (MapReduce, Spark, ...)")
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle list [--state S] [--queue Q] [--user U] [--tag T] [--name N] [--type T | --all-types] [--json]\n\nLists the applications the ResourceManager knows, like 'yarn application -list'.\nExample: spindle list --state FINISHED,FAILED --tag nightly")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("list takes no arguments, not %q (filters are flags: see --help)", fs.Arg(0))
+		return usagef("list takes no arguments, not %q (filters are flags)", fs.Arg(0))
 	}
 	cl, err := connect(env)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,8 +176,8 @@ func printFailure(env *cliEnv, out *client.Outcome, cluster bool) {
 		return
 	}
 	w := env.stderr
-	if out.Diagnostics != "" {
-		fmt.Fprintf(w, "diagnostics: %s\n", out.Diagnostics)
+	if d := strings.TrimSpace(out.Diagnostics); d != "" && d != briefDiagnostics(d) { // printReport showed the brief form
+		fmt.Fprintf(w, "diagnostics: %s\n", d)
 	}
 	if !cluster || out.Live == nil || out.Live.AMContainer == "" {
 		fmt.Fprintf(w, "all logs: spindle logs %s\n", out.ID)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -18,14 +17,9 @@ func cmdLogs(ctx context.Context, env *cliEnv, args []string) error {
 	owner := fs.String("app-owner", "", "the application's user, to find the aggregated logs of an application the ResourceManager has forgotten (default: you)")
 	follow := fs.Bool("follow", false, "keep printing new output of a running application's containers until it ends")
 	interval := fs.Duration("interval", 2*time.Second, "with --follow, how often to check for new output")
-	id, cl, err := appCommand(env, fs, `Usage: spindle logs APPID [--container ID] [--file NAME] [--follow]
-
-Prints an application's container logs, like 'yarn logs -applicationId': read from
-the NodeManagers while the application runs, from the aggregated logs once it has
-finished (yarn.log-aggregation-enable). Each file starts with a header
-"== CONTAINER on NODE (FILE) ==".`, args, func() error {
+	id, cl, err := appCommand(env, fs, args, func() error {
 		if *interval <= 0 {
-			return fmt.Errorf("--interval must be positive, not %s", *interval)
+			return usagef("--interval must be positive, not %s", *interval)
 		}
 		return nil
 	})

@@ -10,14 +10,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spindle-yarn/spindle/internal/proc"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 // command is one subcommand of spindle.
 type command struct {
@@ -60,55 +58,99 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// run runs the command args name and returns the exit code: 0, the
+// command's own, 1 for an error, 2 for a mistake on the command line.
 func run(args []string, stdout, stderr io.Writer) int {
 	log := logrus.New()
 	log.SetOutput(stderr)
-	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: false, FullTimestamp: true, TimestampFormat: "15:04:05.000"})
+	log.SetFormatter(&lineFormatter{timeLayout: clientTimeLayout})
 	env := &cliEnv{stdout: stdout, stderr: stderr, log: log, getenv: os.Getenv}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "--help":
 		usage(stdout)
 		return 0
-	}
-	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		err := c.run(ctx, env, args[1:])
-		var ee exitError
-		switch {
-		case err == nil:
+	case "--version":
+		name = "version"
+	case "help":
+		if len(rest) == 0 {
+			usage(stdout)
 			return 0
-		case errors.As(err, &ee):
-			return ee.code
-		case errors.Is(err, errUsage):
-			return 2
-		default:
-			fmt.Fprintf(stderr, "spindle %s: %s\n", c.name, oneLine(err))
-			return 1
 		}
+		if len(rest) > 1 {
+			fmt.Fprintf(stderr, "spindle help: want one command, not %q\n", rest)
+			return 2
+		}
+		if rest[0] == "help" {
+			usage(stdout)
+			return 0
+		}
+		name, rest = rest[0], []string{"--help"}
 	}
-	fmt.Fprintf(stderr, "spindle: unknown command %q\n\n", args[0])
-	usage(stderr)
-	return 2
+	c, ok := lookupCommand(name)
+	if !ok && strings.HasPrefix(name, "-") {
+		fmt.Fprintf(stderr, "spindle: unknown flag %s%s: flags come after the command (spindle COMMAND --flag)\nRun 'spindle help' for the list of commands.\n", name, didYouMean(strings.TrimLeft(name, "-"), []string{"help", "version"}, "--"))
+		return 2
+	}
+	if !ok {
+		fmt.Fprintf(stderr, "spindle: unknown command %q%s\nRun 'spindle help' for the list of commands.\n", name, didYouMean(name, commandNames(), ""))
+		return 2
+	}
+	if c.hidden {
+		log.SetFormatter(&lineFormatter{timeLayout: containerTimeLayout})
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return exitCode(env, c.name, c.run(ctx, env, rest))
 }
 
-// errUsage means the command already printed a usage message.
-var errUsage = errors.New("usage")
+// exitCode prints what err says, if anything, and returns the exit code for it.
+func exitCode(env *cliEnv, name string, err error) int {
+	var ee exitError
+	var help helpRequested
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		printHelp(env.stdout, help.fs)
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.stderr, "spindle %s: %s\nRun 'spindle help %[1]s' for usage.\n", name, ue.msg)
+		return 2
+	}
+	msg := briefError(actionable(err))
+	if strings.HasPrefix(msg, name+" ") { // "spindle: kill application_...: ...", not "spindle kill: kill ..."
+		fmt.Fprintf(env.stderr, "spindle: %s\n", msg)
+	} else {
+		fmt.Fprintf(env.stderr, "spindle %s: %s\n", name, msg)
+	}
+	return 1
+}
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: spindle COMMAND [flags]")
-	fmt.Fprintln(w, "\nCommands:")
+// lookupCommand finds a command by name.
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// commandNames lists the commands a user may type.
+func commandNames() []string {
+	var names []string
 	for _, c := range commands() {
 		if !c.hidden {
-			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
+			names = append(names, c.name)
 		}
 	}
-	fmt.Fprintln(w, "\nRun 'spindle COMMAND --help' for a command's flags.")
-}
-
-func cmdVersion(_ context.Context, env *cliEnv, _ []string) error {
-	fmt.Fprintf(env.stdout, "spindle %s\n", version)
-	return nil
+	return names
 }

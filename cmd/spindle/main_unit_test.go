@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -46,12 +47,12 @@ func runCLI(args ...string) (int, string, string) {
 }
 
 func TestRunHelp(t *testing.T) {
-	for _, args := range [][]string{nil, {"help"}, {"-h"}, {"--help"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		code, out, errOut := runCLI(args...)
 		if code != 0 {
 			t.Errorf("%q: exit %d", args, code)
 		}
-		if !strings.Contains(out, "Usage: spindle COMMAND") || !strings.Contains(out, "submit") {
+		if !strings.Contains(out, "Usage: spindle COMMAND") || !strings.Contains(out, "submit") || !strings.Contains(out, "Examples:") {
 			t.Errorf("%q: usage not on stdout: %q", args, out)
 		}
 		if strings.Contains(out, "executor ") || strings.Contains(out, "  am ") {
@@ -61,6 +62,11 @@ func TestRunHelp(t *testing.T) {
 			t.Errorf("%q: stderr = %q", args, errOut)
 		}
 	}
+	// No command at all is a mistake: the list goes to stderr, exit 2.
+	code, out, errOut := runCLI()
+	if code != 2 || out != "" || !strings.Contains(errOut, "Usage: spindle COMMAND") {
+		t.Errorf("no command: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 }
 
 func TestRunUnknownCommand(t *testing.T) {
@@ -68,8 +74,11 @@ func TestRunUnknownCommand(t *testing.T) {
 	if code != 2 {
 		t.Errorf("exit %d, want 2", code)
 	}
-	if !strings.Contains(errOut, `unknown command "frobnicate"`) || !strings.Contains(errOut, "Usage: spindle COMMAND") {
+	if !strings.Contains(errOut, `unknown command "frobnicate"`) || !strings.Contains(errOut, "spindle help") {
 		t.Errorf("stderr = %q", errOut)
+	}
+	if strings.Contains(errOut, "did you mean") {
+		t.Errorf("suggestion for a word close to no command: %q", errOut)
 	}
 	if out != "" {
 		t.Errorf("stdout = %q", out)
@@ -77,21 +86,37 @@ func TestRunUnknownCommand(t *testing.T) {
 }
 
 func TestRunVersion(t *testing.T) {
-	code, out, _ := runCLI("version")
-	if code != 0 || out != "spindle "+version+"\n" {
-		t.Errorf("version: exit %d, stdout %q", code, out)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCLI(args...)
+		if code != 0 || errOut != "" {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+		// go test builds without a module version; the line still says
+		// which Go built it, for which platform.
+		want := "spindle " + version + " ("
+		if !strings.HasPrefix(out, want) || !strings.Contains(out, runtime.GOOS+"/"+runtime.GOARCH) || strings.Count(out, "\n") != 1 {
+			t.Errorf("%q: stdout %q, want one line starting %q", args, out, want)
+		}
+	}
+	code, _, errOut := runCLI("version", "extra")
+	if code != 2 || !strings.Contains(errOut, `version takes no arguments, not "extra"`) {
+		t.Errorf("version extra: exit %d, stderr %q", code, errOut)
 	}
 }
 
 func TestRunSubmitHelpAndBadFlag(t *testing.T) {
 	noHadoopEnv(t)
-	code, _, errOut := runCLI("submit", "--help")
-	if code != 2 || !strings.Contains(errOut, "Usage: spindle submit") || !strings.Contains(errOut, "--num-executors") {
-		t.Errorf("submit --help: exit %d, stderr %q", code, errOut)
+	code, out, errOut := runCLI("submit", "--help")
+	if code != 0 || !strings.Contains(out, "Usage: spindle submit") || !strings.Contains(out, "--num-executors int") || errOut != "" {
+		t.Errorf("submit --help: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	code, _, errOut = runCLI("submit", "--no-such-flag", "app")
-	if code != 1 || !strings.Contains(errOut, "no-such-flag") {
+	if code != 2 || !strings.Contains(errOut, "spindle submit: unknown flag --no-such-flag") || !strings.Contains(errOut, "spindle help submit") {
 		t.Errorf("bad flag: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCLI("submit", "--num-executors", "three", "app")
+	if code != 2 || !strings.Contains(errOut, `--num-executors "three": want a whole number`) {
+		t.Errorf("--num-executors three: exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = runCLI("submit", "--num-executors", "-1", "app")
 	if code != 1 || !strings.Contains(errOut, "--num-executors") || !strings.Contains(errOut, "spindle.executor.instances") {

@@ -35,10 +35,6 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 		fs.DurationVar(&console.Config.CommandTimeout, "command-timeout", 30*time.Minute, "stop a command that runs longer than this on an executor (0: no limit)")
 		fs.DurationVar(&console.Config.ReadyTimeout, "ready-timeout", shell.DefaultReadyTimeout, "how long to wait for the executors at the start and after :scale")
 	})
-	f.fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle shell [flags]\n\nStarts --num-executors executors on YARN (or locally with --master local[N]) and runs\neach line typed (or piped in) with /bin/sh on every executor. This process is the\ndriver (client mode). :help at the prompt lists the session's commands.")
-		f.fs.PrintDefaults()
-	}
 	opts, conf, err := resolveShell(env, f, args, &console.Config)
 	if err != nil {
 		return err
@@ -47,6 +43,7 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 	sctx, sig, stop := shell.WatchSignals(ctx, env.log)
 	defer stop()
 	console.In, console.Out, console.Err, console.Log = os.Stdin, env.stdout, env.stderr, env.log
+	console.HistoryFile = shellHistoryFile(env.getenv)
 	var session shell.Outcome
 	cfg := runConfig(env, opts)
 	cfg.Agent, cfg.ExecutorOutput = true, io.Discard
@@ -101,16 +98,15 @@ func resolveShell(env *cliEnv, f *submitFlags, args []string, c *shell.Config) (
 		return nil, nil, err
 	}
 	if rest := f.fs.Args(); len(rest) > 0 {
-		return nil, nil, fmt.Errorf("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
+		return nil, nil, usagef("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
 	}
-	if f.fs.Changed("executor-command") {
-		return nil, nil, errors.New("--executor-command does not apply: every executor of a shell session runs the shell's agent")
-	}
-	if v, _ := f.fs.GetString("deploy-mode"); f.fs.Changed("deploy-mode") && v != "client" {
-		return nil, nil, errors.New("--deploy-mode: a shell session is always in client mode (its driver is this process)")
+	for flag, why := range notForShell() {
+		if v, _ := f.fs.GetString(flag); f.fs.Changed(flag) && !(flag == "deploy-mode" && v == "client") {
+			return nil, nil, usagef("--%s does not apply to spindle shell: %s", flag, why)
+		}
 	}
 	if c.CommandTimeout < 0 || c.ReadyTimeout <= 0 {
-		return nil, nil, errors.New("--command-timeout must be >= 0 and --ready-timeout > 0")
+		return nil, nil, usagef("--command-timeout must be >= 0 and --ready-timeout > 0")
 	}
 	opts, conf, err := resolveSubmit(env, f, "", nil)
 	if err != nil {
@@ -140,8 +136,7 @@ func shellExit(env *cliEnv, out *client.Outcome, s shell.Outcome) error {
 		env.log.Errorf("local application failed: %s", out.Diagnostics)
 		return exitError{code: 1}
 	}
-	if out.Report != nil && !out.Succeeded {
-		env.log.Errorf("%s ended %s/%s", out.ID, out.Report.State, out.Report.FinalStatus)
+	if out.Report != nil && !out.Succeeded { // printReport said how it ended
 		return exitError{code: 1}
 	}
 	if s.StartErr != nil {

@@ -14,20 +14,20 @@ import (
 // appCommand parses the flags and the single APPID argument of status, kill and
 // logs, runs check (if set) on the flags, and connects to the cluster. The
 // caller closes the Cluster.
-func appCommand(env *cliEnv, fs *pflag.FlagSet, usage string, args []string, check func() error) (client.ApplicationID, *client.Cluster, error) {
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, usage)
-		fs.PrintDefaults()
-	}
+func appCommand(env *cliEnv, fs *pflag.FlagSet, args []string, check func() error) (client.ApplicationID, *client.Cluster, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return client.ApplicationID{}, nil, err
 	}
-	if fs.NArg() != 1 {
-		return client.ApplicationID{}, nil, fmt.Errorf("usage: spindle %s APPID (an id such as application_1700000000000_0001)", fs.Name())
+	switch fs.NArg() {
+	case 0:
+		return client.ApplicationID{}, nil, usagef("want an APPID, an id such as application_1700000000000_0001")
+	case 1:
+	default:
+		return client.ApplicationID{}, nil, usagef("want one APPID, not %q", fs.Args())
 	}
 	id, err := client.ParseApplicationID(fs.Arg(0))
 	if err != nil {
-		return client.ApplicationID{}, nil, fmt.Errorf("APPID: %w", err)
+		return client.ApplicationID{}, nil, usagef("APPID: %v", err)
 	}
 	if check != nil {
 		if err := check(); err != nil {
@@ -42,12 +42,7 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("status", pflag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
 	owner := fs.String("app-owner", "", "the application's user, to find the summary of an application the ResourceManager has forgotten (default: you)")
-	id, cl, err := appCommand(env, fs, `Usage: spindle status [--json] [--app-owner USER] APPID
-
-Shows an application's state, final status, diagnostics and tracking URL and,
-once it has ended, the summary its ApplicationMaster left in its logs
-(executors, hosts, exit statuses, failures, timings, events), also after the
-ResourceManager has forgotten the application.`, args, nil)
+	id, cl, err := appCommand(env, fs, args, nil)
 	if err != nil {
 		return err
 	}
@@ -114,7 +109,7 @@ func printStatus(env *cliEnv, r *client.Report) {
 
 func cmdKill(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("kill", pflag.ContinueOnError)
-	id, cl, err := appCommand(env, fs, "Usage: spindle kill APPID\n\nKills an application, waits until YARN reports it ended, and removes its staging directory.", args, nil)
+	id, cl, err := appCommand(env, fs, args, nil)
 	if err != nil {
 		return err
 	}

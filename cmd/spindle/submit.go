@@ -17,10 +17,6 @@ import (
 func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	var lf liveFlags
 	f := newSubmitFlags("submit", func(fs *pflag.FlagSet) { lf.add(fs, false) })
-	f.fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: spindle submit [flags] APP [ARGS...]\n\nRuns APP as the driver and --num-executors executors on YARN (or locally with --master local[N]).\nFlags follow spark-submit's; every flag also has a --conf spindle.* key.")
-		f.fs.PrintDefaults()
-	}
 	if err := parseFlags(f.fs, args); err != nil {
 		return err
 	}
@@ -33,12 +29,15 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if app == "" && len(opts.ExecutorCommand) == 0 {
+		return usagef("no program to run: give APP (a driver program, or a directory holding a Go main package), or --executor-command for an application of executors only")
+	}
 	if client.IsLocalMaster(opts.Master) {
 		n, err := client.LocalExecutors(opts.Master)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stderr, "spindle: running locally (--master %s): the driver and %d executors as processes on this machine; use --master yarn with HADOOP_CONF_DIR for a cluster\n", opts.Master, n)
+		env.log.Infof("running locally (--master %s): the driver and %d executors as processes on this machine; use --master yarn with HADOOP_CONF_DIR for a cluster", opts.Master, n)
 	}
 	cfg := runConfig(env, opts)
 	start := time.Now()
@@ -135,12 +134,16 @@ func printReport(env *cliEnv) func(*client.Report) {
 	return func(r *client.Report) {
 		line := fmt.Sprintf("%s %s", r.ID, r.State)
 		if r.Terminal() {
-			line += "/" + r.FinalStatus
+			line = fmt.Sprintf("%s ended %s/%s", r.ID, r.State, r.FinalStatus)
 		}
 		if r.Diagnostics != "" {
-			line += ": " + client.Summary(r.Diagnostics)
+			line += ": " + briefDiagnostics(r.Diagnostics)
 		}
-		env.log.Info(line)
+		if r.Terminal() && !r.Succeeded() {
+			env.log.Error(line)
+		} else {
+			env.log.Info(line)
+		}
 		if r.TrackingURL != "" && r.TrackingURL != shownURL && !r.Terminal() {
 			shownURL = r.TrackingURL
 			env.log.Infof("tracking URL: %s", r.TrackingURL)
@@ -148,14 +151,11 @@ func printReport(env *cliEnv) func(*client.Report) {
 	}
 }
 
-// exitWith says how the application ended and turns that into the exit code.
+// exitWith says how a local application ended (printReport said it of a
+// YARN one, once) and turns that into the exit code.
 func exitWith(env *cliEnv, out *client.Outcome) error {
 	switch {
-	case out.Submitted || out.Interrupted:
-	case out.Report != nil && out.Succeeded:
-		env.log.Infof("%s ended FINISHED/SUCCEEDED", out.ID)
-	case out.Report != nil:
-		env.log.Errorf("%s ended %s/%s", out.ID, out.Report.State, out.Report.FinalStatus)
+	case out.Submitted || out.Interrupted || out.Report != nil:
 	case !out.Succeeded:
 		env.log.Errorf("local application failed: %s", out.Diagnostics)
 	}

@@ -30,6 +30,10 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 		fs.String(name, client.Default(key), usage)
 		f.keyOf[name] = key
 	}
+	num := func(name, key, usage string) {
+		fs.Var(&intFlag{v: client.Default(key)}, name, usage)
+		f.keyOf[name] = key
+	}
 	list := func(name, key, usage string) {
 		// Kept as given (not pflag's CSV): client.SplitList splits it, quotes and escapes included.
 		fs.StringArray(name, nil, usage+`; "..." or \, keep a comma in a name`)
@@ -39,19 +43,19 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	str("deploy-mode", client.KeyDeployMode, "cluster: the driver runs in YARN; client: the driver runs here")
 	str("name", client.KeyName, "application name (default: the program's file name)")
 	str("queue", client.KeyQueue, "YARN queue")
-	str("num-executors", client.KeyNumExecutors, "number of executors")
+	num("num-executors", client.KeyNumExecutors, "number of executors")
 	str("executor-memory", client.KeyExecutorMemory, "memory per executor, such as 512m, 2g or 1024 (MiB)")
-	str("executor-cores", client.KeyExecutorCores, "virtual cores per executor")
+	num("executor-cores", client.KeyExecutorCores, "virtual cores per executor")
 	str("driver-memory", client.KeyDriverMemory, "memory of the driver's container (cluster mode)")
-	str("driver-cores", client.KeyDriverCores, "virtual cores of the driver's container (cluster mode)")
+	num("driver-cores", client.KeyDriverCores, "virtual cores of the driver's container (cluster mode)")
 	list("files", client.KeyFiles, "comma-separated files to place in every container's working directory (path[#alias])")
 	list("archives", client.KeyArchives, "comma-separated .zip/.tar.gz/.tgz/.tar archives to extract in every container (path[#alias])")
 	list("jars", client.KeyJars, "comma-separated files shipped like --files")
 	str("executor-command", client.KeyExecutorCommand, "what each executor runs (default: APP ARGS with SPINDLE_ROLE=executor)")
 	str("tasks", client.KeyTasks, "job array: a file with one task per line; each executor runs --executor-command once per task (body on stdin and in SPINDLE_TASK, line number in SPINDLE_TASK_ID)")
-	str("max-app-attempts", client.KeyMaxAppAttempts, "ApplicationMaster attempts (default: the cluster's yarn.resourcemanager.am.max-attempts)")
+	num("max-app-attempts", client.KeyMaxAppAttempts, "ApplicationMaster attempts (default: the cluster's yarn.resourcemanager.am.max-attempts)")
 	list("tags", client.KeyTags, "comma-separated YARN application tags")
-	str("priority", client.KeyPriority, "YARN application priority")
+	num("priority", client.KeyPriority, "YARN application priority")
 	str("node-label", client.KeyExecutorNodeLabel, "YARN node-label expression for the executors (the AM's: --conf "+client.KeyAMNodeLabel+")")
 	fs.StringArrayVar(&f.execResources, "executor-resource", nil, "NAME=AMOUNT of a YARN resource type per executor, repeatable (gpu, fpga or a type of the cluster, e.g. yarn.io/gpu=1)")
 	fs.StringArrayVar(&f.driverRes, "driver-resource", nil, "NAME=AMOUNT of a YARN resource type for the driver's container (cluster mode), repeatable")
@@ -63,13 +67,32 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	fs.BoolVar(&f.noWait, "no-wait", false, "submit, print the application id and return")
 	fs.BoolP("verbose", "v", false, "print what is uploaded and every state change in detail")
 	f.keyOf["verbose"] = client.KeyVerbose
-	fs.StringArrayVar(&f.conf, "conf", nil, "key=value option, repeatable (spindle.* keys; spindle.hadoop.X=V sets Hadoop key X)")
+	fs.StringArrayVarP(&f.conf, "conf", "c", nil, "key=value option, repeatable (spindle.* keys; spindle.hadoop.X=V sets Hadoop key X)")
 	fs.StringArrayVar(&f.env, "env", nil, "K=V environment variable for the driver and executors, repeatable")
 	fs.StringVar(&f.propertiesFile, "properties-file", "", "properties file (default: "+client.DefaultPropertiesFile+" beside the Hadoop configuration, if any)")
 	if extra != nil {
 		extra(fs)
 	}
+	if name == "shell" {
+		for flag := range notForShell() {
+			_ = fs.MarkHidden(flag) // defined above, so no error
+		}
+	}
 	return f
+}
+
+// notForShell names the submit flags that do not apply to a shell session, and
+// why: they are hidden from its help and suggestions, and refused if given.
+func notForShell() map[string]string {
+	return map[string]string{
+		"deploy-mode":      "a shell session is always in client mode (its driver is this process)",
+		"executor-command": "every executor of a shell session runs the shell's agent",
+		"driver-memory":    "the driver is this process, not a container",
+		"driver-cores":     "the driver is this process, not a container",
+		"wait":             "a shell session always lasts until it ends",
+		"no-wait":          "a shell session always lasts until it ends",
+		"tasks":            "a shell session runs commands at its prompt, not a job array",
+	}
 }
 
 // layers returns the --conf layer and the explicit-flags layer, for client.Merge.

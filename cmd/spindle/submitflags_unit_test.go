@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -129,14 +130,15 @@ func TestSubmitFlagsUnknownFlag(t *testing.T) {
 	f := newSubmitFlags("submit", nil)
 	f.fs.SetOutput(new(strings.Builder))
 	err := parseFlags(f.fs, []string{"--bogus", "app"})
-	if err == nil || !strings.Contains(err.Error(), "bogus") || !strings.Contains(err.Error(), "--help") {
-		t.Errorf("unknown flag: err = %v", err)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "unknown flag --bogus") {
+		t.Errorf("unknown flag: err = %v, want a usageError naming --bogus", err)
 	}
 	f = newSubmitFlags("submit", nil)
 	f.fs.SetOutput(new(strings.Builder))
-	f.fs.Usage = func() {}
-	if err := parseFlags(f.fs, []string{"--help"}); err != errUsage {
-		t.Errorf("--help: err = %v, want errUsage", err)
+	var help helpRequested
+	if err := parseFlags(f.fs, []string{"--help"}); !errors.As(err, &help) || help.fs != f.fs {
+		t.Errorf("--help: err = %v, want helpRequested", err)
 	}
 }
 

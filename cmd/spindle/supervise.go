@@ -11,6 +11,10 @@ import (
 // `spindle supervise [--grace D] -- CMD ARGS...` (see proc.Supervise). It
 // ends as the program ended: the same exit code, or the same signal.
 func cmdSupervise(_ context.Context, env *cliEnv, args []string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(env.stdout, "Usage: spindle supervise [--grace DURATION] -- COMMAND [ARGS...]\n\nRuns COMMAND and ends everything it started when it ends, is stopped, or spindle dies.")
+		return nil
+	}
 	grace, command, err := proc.ParseSupervisorArgs(args)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "spindle %s: %v\n", proc.SuperviseCommand, err)

@@ -18,7 +18,7 @@
 //
 // Usage (from the repository root):
 //
-//	source <(/work/shared/yarn-testcluster/env.sh)
+//	export HADOOP_CONF_DIR=/etc/hadoop/conf HADOOP_HOME=/path/to/hadoop
 //	go run ./bench/cmd/yarnbench -runs 5
 package main
 

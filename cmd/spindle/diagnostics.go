@@ -1,0 +1,20 @@
+package main
+
+import "strings"
+
+// briefDiagnostics is the part of YARN's diagnostics a user reads while
+// waiting: the first line without the CapacityScheduler's leading
+// "[date] " stamp and its " Details : ..." dump of queue capacities
+// (`spindle cluster` shows the queues).
+func briefDiagnostics(s string) string {
+	s = strings.TrimSpace(firstLineOf(s))
+	if strings.HasPrefix(s, "[") {
+		if end := strings.Index(s, "] "); end > 0 {
+			s = s[end+2:]
+		}
+	}
+	if i := strings.Index(s, " Details :"); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// envShellHistory names the file `spindle shell` keeps its history in;
+// set to "none", it keeps none.
+const envShellHistory = "SPINDLE_SHELL_HISTORY"
+
+// shellHistoryFile is where `spindle shell` keeps the lines typed at its
+// prompt: $SPINDLE_SHELL_HISTORY, else ~/.spindle_shell_history ("" for
+// nowhere: "none", or no home directory).
+func shellHistoryFile(getenv func(string) string) string {
+	switch v := getenv(envShellHistory); v {
+	case "none":
+		return ""
+	case "":
+	default:
+		return v
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".spindle_shell_history")
+}
