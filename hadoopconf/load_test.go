@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -388,6 +389,11 @@ func TestRealTestClusterConfig(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no test cluster configuration: %v", err)
 	}
+	base := 18000 // the test cluster's YTC_PORT_BASE
+	if v, err := strconv.Atoi(os.Getenv("YTC_PORT_BASE")); err == nil {
+		base = v
+	}
+	at := func(off int) string { return "127.0.0.1:" + strconv.Itoa(base+off) }
 	c, err := Load(Options{Dirs: []string{dir}, User: "alice", LookupEnv: envOf(nil)})
 	if err != nil {
 		t.Fatal(err)
@@ -396,23 +402,23 @@ func TestRealTestClusterConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStrings(t, "RMAddresses()", rm, []string{"127.0.0.1:18032"})
+	wantStrings(t, "RMAddresses()", rm, []string{at(32)})
 	sched, err := c.SchedulerAddresses()
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStrings(t, "SchedulerAddresses()", sched, []string{"127.0.0.1:18030"})
+	wantStrings(t, "SchedulerAddresses()", sched, []string{at(30)})
 	web, err := c.RMWebAddresses()
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStrings(t, "RMWebAddresses()", web, []string{"127.0.0.1:18088"})
+	wantStrings(t, "RMWebAddresses()", web, []string{at(88)})
 	// The test cluster has HDFS on its NameNode's RPC port (YTC_PORT_BASE+20).
 	fs, err := c.DefaultFS()
-	if err != nil || fs.String() != "hdfs://127.0.0.1:18020" {
-		t.Errorf("DefaultFS() = %v, %v; want hdfs://127.0.0.1:18020", fs, err)
+	if err != nil || fs.String() != "hdfs://"+at(20) {
+		t.Errorf("DefaultFS() = %v, %v; want hdfs://%s", fs, err, at(20))
 	}
-	if nn := c.NameNodeAddresses(fs.Host); len(nn) != 1 || nn[0] != "127.0.0.1:18020" {
+	if nn := c.NameNodeAddresses(fs.Host); len(nn) != 1 || nn[0] != at(20) {
 		t.Errorf("NameNodeAddresses(%q) = %q", fs.Host, nn)
 	}
 }
