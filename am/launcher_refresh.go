@@ -60,4 +60,6 @@ func superviseExecutor(path string, args []string) error {
 // as a child and that did not exit 0; the launcher exits with it.
 type ExitError struct{ Code int }
 
-func (e *ExitError) Error() string { return fmt.Sprintf("the executor command exited with code %d", e.Code) }
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("the executor command exited with code %d", e.Code)
+}
