@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/spindle-yarn/spindle/client/logs"
@@ -10,7 +11,13 @@ import (
 // Logs reads application logs from this cluster; warn receives problems that
 // do not stop the reading (nil: dropped).
 func (c *Cluster) Logs(warn func(msg string)) *LogReader {
-	return &LogReader{f: &logs.Fetcher{RM: c.rm, Conf: c.conf, NM: logs.NewNMClient(c.conf.WebAppScheme()), Warn: warn}}
+	f := &logs.Fetcher{RM: c.rm, Conf: c.conf, NM: logs.NewNMClient(c.conf.WebAppScheme()), Warn: warn}
+	if c.id.Kerberos() {
+		f.OpenFS = func(ctx context.Context, u *url.URL) (logs.FS, error) {
+			return logs.OpenFSAs(ctx, c.conf, u, c.id.Session)
+		}
+	}
+	return &LogReader{f: f}
 }
 
 // LogReader reads an application's container logs: from the NodeManagers

@@ -52,7 +52,7 @@ func (c *Cluster) applicationTokens(ctx context.Context, log logrus.FieldLogger,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	renewer := c.renewer(k)
+	renewer := c.renewer(ctx, k)
 	if renewer == "" {
 		_, err := krb.TokenRenewer(ctx, c.conf)
 		return nil, err
@@ -130,11 +130,11 @@ func (c *Cluster) user() string {
 // renewer is the renewer named in the application's delegation tokens:
 // spindle.kerberos.tokenRenewer, else the ResourceManager's principal ("" if
 // it cannot be resolved).
-func (c *Cluster) renewer(k Kerberos) string {
+func (c *Cluster) renewer(ctx context.Context, k Kerberos) string {
 	if k.TokenRenewer != "" || !c.secured() {
 		return k.TokenRenewer
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	r, _ := krb.TokenRenewer(ctx, c.conf)
 	return r

@@ -103,7 +103,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if sub.Opts.StagingDir != "" {
 		dir = path.Join(sub.Opts.StagingDir, id.String())
 	}
-	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir), renewer: c.renewer(sub.Opts.Kerberos)}
+	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir), renewer: c.renewer(ctx, sub.Opts.Kerberos)}
 	submitted := false
 	defer func() {
 		if err != nil {

@@ -247,7 +247,7 @@ func openHDFS(ctx context.Context, conf *hadoopconf.Conf, u *url.URL) (*hdfsFS, 
 		return nil, fmt.Errorf("no NameNode address for %s", u.Redacted())
 	}
 	if strings.EqualFold(conf.Get("hadoop.security.authentication"), "kerberos") {
-		return nil, fmt.Errorf("reading aggregated logs from %s: Kerberos authentication is not supported", u.Redacted())
+		return nil, fmt.Errorf("reading aggregated logs from %s: a Kerberos cluster needs a login (OpenFSAs)", u.Redacted())
 	}
 	d := &net.Dialer{Timeout: hdfsDialTimeout, KeepAlive: 30 * time.Second}
 	opts := hdfs.ClientOptions{Addresses: addrs, User: conf.User(),

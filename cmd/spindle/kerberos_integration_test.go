@@ -189,6 +189,13 @@ func TestKerberosClusterModeTicketCache(t *testing.T) {
 	if st.code != 0 || !strings.Contains(st.stdout()+st.stderr(), "SUCCEEDED") {
 		t.Errorf("spindle status %s exited %d:\n%s%s", id, st.code, st.stdout(), st.stderr())
 	}
+	// The profile does not aggregate logs: spindle logs must get as far as
+	// listing the aggregated-log directories in HDFS (with the Kerberos
+	// login) and then say where the logs are.
+	lg := runSpindle(t, ctx, krbEnv(), "logs", id)
+	if out := lg.stderr(); !strings.Contains(out, "log aggregation is off") || strings.Contains(out, "Kerberos") {
+		t.Errorf("spindle logs %s on the secured cluster exited %d:\n%s", id, lg.code, out)
+	}
 }
 
 // TestKerberosClientModeTicketCache: client mode: the driver runs here with
@@ -203,8 +210,11 @@ func TestKerberosClientModeTicketCache(t *testing.T) {
 // TestKerberosKeytabNoCacheRefresh: --principal/--keytab with no ticket cache
 // at all; the AM logs in again from the shipped keytab every 10 s, obtains
 // new HDFS tokens and distributes them: the cluster-mode driver's and the
-// executor's credentials files are rewritten in place mid-run, and both then
-// read HDFS with the new file. The keytab goes with the staging directory.
+// executor's credentials files are rewritten in place mid-run; the driver
+// then cancels the first HDFS token and both read HDFS with the new file:
+// the application outlives its first token (the profile's token lifetimes
+// are the defaults, so the first token is ended by cancelling it). The
+// staging directory, deleted by the AM with its newest token, is gone.
 func TestKerberosKeytabNoCacheRefresh(t *testing.T) {
 	k := needKerberos(t)
 	env := krbEnv("KRB5CCNAME=" + filepath.Join(t.TempDir(), "missing-cache"))
@@ -220,6 +230,9 @@ func TestKerberosKeytabNoCacheRefresh(t *testing.T) {
 		if out := k.containerLog(t, id, c, "stdout"); !strings.Contains(out, "role="+role+" credentials-changed") {
 			t.Errorf("the %s's credentials file was not rewritten:\n%s", role, out)
 		}
+	}
+	if out := k.containerLog(t, id, "000001", "stdout"); !strings.Contains(out, "role=driver first-token-cancelled") {
+		t.Errorf("the driver did not cancel the first HDFS token and check it was dead:\n%s", out)
 	}
 	amErr := k.containerLog(t, id, "000001", "stderr")
 	if !strings.Contains(amErr, "credentials version 2 published") || !strings.Contains(amErr, "obtained new HDFS delegation tokens") {

@@ -3,7 +3,11 @@
 # file from HDFS with the Hadoop CLI ($SPINDLE_TEST_HDFS), which inside YARN
 # has nothing but the tokens of HADOOP_TOKEN_FILE_LOCATION. With
 # SPINDLE_TEST_WAIT_REFRESH=1 it first waits until that file changes (the AM
-# obtained new tokens from the keytab and they were written in place).
+# obtained new tokens from the keytab and they were written in place); then
+# the driver cancels the first HDFS token (authenticating with the new one),
+# checks that the first token no longer reads HDFS and tells the executors,
+# which wait for that before they read: the application outlives its first
+# HDFS delegation token.
 # Executors then tell the driver through the AM API; the driver waits for
 # executor 1 so that the application does not end before it has read.
 set -u
@@ -16,6 +20,27 @@ if [ "${SPINDLE_TEST_WAIT_REFRESH:-}" = 1 ] && [ -n "${HADOOP_TOKEN_FILE_LOCATIO
     sleep 2
   done
   echo "role=$SPINDLE_ROLE credentials-changed"
+  if [ "$SPINDLE_ROLE" = driver ]; then
+    hadoop="$(dirname "$SPINDLE_TEST_HDFS")/hadoop"
+    # first-hdfs.tokens: the first file with only its HDFS token (fetchdt
+    # --cancel cancels every token of a file; Hadoop 3.2's dtutil has no import)
+    cp first.tokens first-hdfs.tokens
+    "$hadoop" dtutil print first-hdfs.tokens >first.list || exit 7
+    grep -q "^HDFS_DELEGATION_TOKEN " first.list || { echo "driver: no HDFS token in the first credentials file"; exit 7; }
+    for alias in $(awk '$1 ~ /^[A-Z_]+_TOKEN$/ && $1 != "HDFS_DELEGATION_TOKEN" { print $2 }' first.list); do
+      "$hadoop" dtutil remove -alias "$alias" first-hdfs.tokens || exit 7
+    done
+    "$SPINDLE_TEST_HDFS" fetchdt --cancel first-hdfs.tokens || { echo "driver: could not cancel the first HDFS token"; exit 7; }
+    if HADOOP_TOKEN_FILE_LOCATION=first-hdfs.tokens "$SPINDLE_TEST_HDFS" dfs -cat "$f" >old.out 2>&1; then
+      echo "driver: the cancelled first token still reads HDFS"; exit 8
+    fi
+    grep -q "can't be found in cache" old.out || { echo "driver: reading with the first token failed otherwise:"; cat old.out; exit 8; }
+    echo "role=driver first-token-cancelled"
+    curl -sf -X PUT -H "Authorization: Bearer $SPINDLE_SECRET" --data 1 "$SPINDLE_AM_URL/api/v1/kv/read/cancelled" >/dev/null || exit 5
+  else
+    curl -sf -H "Authorization: Bearer $SPINDLE_SECRET" "$SPINDLE_AM_URL/api/v1/kv/read/cancelled?wait=60s" >/dev/null ||
+      { echo "executor: the driver never cancelled the first token"; exit 9; }
+  fi
 fi
 data=$("$SPINDLE_TEST_HDFS" dfs -cat "$f") || { echo "role=$SPINDLE_ROLE: hdfs dfs -cat $f failed"; exit 4; }
 echo "role=$SPINDLE_ROLE read=$data tokenfile=${HADOOP_TOKEN_FILE_LOCATION:-none}"
