@@ -127,6 +127,15 @@ func tooLong(path string, line int) error {
 // putBytes writes data to p on the staging filesystem and returns it as a
 // resource linked as link.
 func putBytes(ctx context.Context, fsys staging.FS, p, link, typ string, data []byte) (spec.Resource, error) {
+	// The staging directory may not exist yet: with nothing else to stage
+	// (an executors-only application, a shell) this is its first file.
+	dir := path.Dir(p)
+	if err := fsys.MkdirAll(ctx, dir, staging.DirPerm); err != nil {
+		return spec.Resource{}, fmt.Errorf("stage %s: create %s: %w", link, fsys.URL(dir), err)
+	}
+	if err := fsys.Chmod(ctx, dir, staging.DirPerm); err != nil {
+		return spec.Resource{}, fmt.Errorf("stage %s: set the permissions of %s: %w", link, fsys.URL(dir), err)
+	}
 	st, err := fsys.Create(ctx, bytes.NewReader(data), p, staging.FilePerm)
 	if errors.Is(err, os.ErrExist) {
 		return spec.Resource{}, fmt.Errorf("stage %s: %s already exists", link, fsys.URL(p))
