@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/internal/console"
 )
 
 // submitFlags are spark-submit's flags where the concept is the same, each mapped to
@@ -31,7 +32,7 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 		f.keyOf[name] = key
 	}
 	num := func(name, key, usage string) {
-		fs.Var(&intFlag{v: client.Default(key)}, name, usage)
+		fs.Var(console.NewIntFlag(client.Default(key)), name, usage)
 		f.keyOf[name] = key
 	}
 	list := func(name, key, usage string) {

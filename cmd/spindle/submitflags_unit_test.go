@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/internal/console"
 )
 
 // parseSubmit parses args with the submit flags and returns them with the layers.
@@ -129,15 +130,15 @@ func TestSubmitFlagsLayerErrors(t *testing.T) {
 func TestSubmitFlagsUnknownFlag(t *testing.T) {
 	f := newSubmitFlags("submit", nil)
 	f.fs.SetOutput(new(strings.Builder))
-	err := parseFlags(f.fs, []string{"--bogus", "app"})
-	var ue usageError
+	err := console.ParseFlags(f.fs, []string{"--bogus", "app"})
+	var ue console.UsageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "unknown flag --bogus") {
 		t.Errorf("unknown flag: err = %v, want a usageError naming --bogus", err)
 	}
 	f = newSubmitFlags("submit", nil)
 	f.fs.SetOutput(new(strings.Builder))
-	var help helpRequested
-	if err := parseFlags(f.fs, []string{"--help"}); !errors.As(err, &help) || help.fs != f.fs {
+	var help console.HelpRequested
+	if err := console.ParseFlags(f.fs, []string{"--help"}); !errors.As(err, &help) || help.FS != f.fs {
 		t.Errorf("--help: err = %v, want helpRequested", err)
 	}
 }

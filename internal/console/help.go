@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"errors"
@@ -9,26 +9,26 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// helpText is what `spindle help CMD` and `spindle CMD --help` show: the
+// Help is what `spindle help CMD` and `spindle CMD --help` show: the
 // synopsis, what the command does, and examples. The flags come from the
 // command's FlagSet.
-type helpText struct {
-	synopsis string   // after "Usage: spindle "
-	about    string   // one or more paragraphs
-	examples []string // each "# comment\ncommand" or just "command"
+type Help struct {
+	Synopsis string   // after "Usage: spindle "
+	About    string   // one or more paragraphs
+	Examples []string // each "# comment\ncommand" or just "command"
 }
 
-// commandHelp returns the help of the named command (zero for an unknown one).
-func commandHelp(name string) helpText {
+// CommandHelp returns the help of the named command (zero for an unknown one).
+func CommandHelp(name string) Help {
 	switch name {
 	case "submit":
-		return helpText{
-			synopsis: "submit [flags] APP [ARGS...]",
-			about: `Runs APP as the driver plus --num-executors executors on YARN (or locally with
+		return Help{
+			Synopsis: "submit [flags] APP [ARGS...]",
+			About: `Runs APP as the driver plus --num-executors executors on YARN (or locally with
 --master local[N]). APP is a program or a directory holding a Go main package,
 which spindle builds for Linux. Flags follow spark-submit's; every flag also has a
 --conf spindle.* key. Everything after APP is APP's.`,
-			examples: []string{
+			Examples: []string{
 				"# the driver and 3 executors in YARN; the driver's output streams here\nspindle submit --master yarn --deploy-mode cluster --num-executors 3 ./examples/pi",
 				"# the driver runs here, 2 executors of 512 MB in the queue batch\nspindle submit --master yarn --queue batch --num-executors 2 --executor-memory 512m ./pi 100000",
 				"# no cluster: the driver and 2 executors as local processes\nspindle submit --master local[2] ./examples/pi",
@@ -36,95 +36,95 @@ which spindle builds for Linux. Flags follow spark-submit's; every flag also has
 			},
 		}
 	case "shell":
-		return helpText{
-			synopsis: "shell [flags]",
-			about: `Starts --num-executors executors on YARN (or locally with --master local[N]) and
+		return Help{
+			Synopsis: "shell [flags]",
+			About: `Starts --num-executors executors on YARN (or locally with --master local[N]) and
 runs each line typed (or piped in) with /bin/sh on every executor. This process
 is the driver (client mode). :help at the prompt lists the session's commands;
 Tab completes : commands, Ctrl-R searches the history, which is kept in
 ~/.spindle_shell_history (SPINDLE_SHELL_HISTORY=FILE for another, =none for none).
 The exit code is 1 if any command failed.`,
-			examples: []string{
+			Examples: []string{
 				"spindle shell --master yarn --num-executors 3 --executor-memory 256m",
 				"# scripted: the exit code says whether every command succeeded\nprintf 'hostname\\n:executors\\n' | spindle shell --master yarn --num-executors 2",
 			},
 		}
 	case "cluster":
-		return helpText{
-			synopsis: "cluster [--json]",
-			about:    "Shows the YARN cluster's nodes, metrics and queues (like `yarn node -list` plus\n`yarn queue -status`).",
-			examples: []string{"spindle cluster", "spindle cluster --json | jq '.nodes[].id'"},
+		return Help{
+			Synopsis: "cluster [--json]",
+			About:    "Shows the YARN cluster's nodes, metrics and queues (like `yarn node -list` plus\n`yarn queue -status`).",
+			Examples: []string{"spindle cluster", "spindle cluster --json | jq '.nodes[].id'"},
 		}
 	case "list":
-		return helpText{
-			synopsis: "list [--state S] [--queue Q] [--user U] [--tag T] [--name N] [--type T | --all-types] [--json]",
-			about:    "Lists the applications the ResourceManager knows, like `yarn application -list`.",
-			examples: []string{
+		return Help{
+			Synopsis: "list [--state S] [--queue Q] [--user U] [--tag T] [--name N] [--type T | --all-types] [--json]",
+			About:    "Lists the applications the ResourceManager knows, like `yarn application -list`.",
+			Examples: []string{
 				"# Spindle applications not finished yet\nspindle list",
 				"spindle list --state FINISHED,FAILED --queue batch --tag nightly",
 				"spindle list --state ALL --all-types --json",
 			},
 		}
 	case "status":
-		return helpText{
-			synopsis: "status [--json] [--app-owner USER] APPID",
-			about: `Shows an application's state, final status, diagnostics and tracking URL and,
+		return Help{
+			Synopsis: "status [--json] [--app-owner USER] APPID",
+			About: `Shows an application's state, final status, diagnostics and tracking URL and,
 once it has ended, the summary its ApplicationMaster left in its logs (executors,
 hosts, exit statuses, failures, timings, events), also after the ResourceManager
 has forgotten the application.`,
-			examples: []string{
+			Examples: []string{
 				"spindle status application_1700000000000_0001",
 				"spindle status --json --app-owner alice application_1700000000000_0001",
 			},
 		}
 	case "kill":
-		return helpText{
-			synopsis: "kill APPID",
-			about:    "Kills an application, waits until YARN reports it ended, and removes its staging\ndirectory.",
-			examples: []string{"spindle kill application_1700000000000_0001"},
+		return Help{
+			Synopsis: "kill APPID",
+			About:    "Kills an application, waits until YARN reports it ended, and removes its staging\ndirectory.",
+			Examples: []string{"spindle kill application_1700000000000_0001"},
 		}
 	case "logs":
-		return helpText{
-			synopsis: "logs [--container ID] [--file NAME] [--follow] APPID",
-			about: `Prints an application's container logs, like 'yarn logs -applicationId': read from
+		return Help{
+			Synopsis: "logs [--container ID] [--file NAME] [--follow] APPID",
+			About: `Prints an application's container logs, like 'yarn logs -applicationId': read from
 the NodeManagers while the application runs, from the aggregated logs once it has
 finished (yarn.log-aggregation-enable). Each file starts with a header
 "== CONTAINER on NODE (FILE) ==".`,
-			examples: []string{
+			Examples: []string{
 				"spindle logs application_1700000000000_0001",
 				"# the driver's stderr in cluster mode (the AM container, ..._000001)\nspindle logs application_1700000000000_0001 --container container_1700000000000_0001_01_000001 --file stderr",
 				"spindle logs --follow --file 'std*' application_1700000000000_0001",
 			},
 		}
 	case "version":
-		return helpText{
-			synopsis: "version",
-			about:    "Prints spindle's version, the VCS revision it was built from (and whether the\nwork tree had changes), and the Go version. `spindle --version` does the same.",
-			examples: []string{"spindle version"},
+		return Help{
+			Synopsis: "version",
+			About:    "Prints spindle's version, the VCS revision it was built from (and whether the\nwork tree had changes), and the Go version. `spindle --version` does the same.",
+			Examples: []string{"spindle version"},
 		}
 	case "am":
-		return helpText{synopsis: "am [--spec FILE]", about: "The ApplicationMaster: YARN starts it in an application's first container."}
+		return Help{Synopsis: "am [--spec FILE]", About: "The ApplicationMaster: YARN starts it in an application's first container."}
 	case "executor":
-		return helpText{synopsis: "executor -- COMMAND [ARGS...]", about: "The executor launcher: what an executor container runs."}
+		return Help{Synopsis: "executor -- COMMAND [ARGS...]", About: "The executor launcher: what an executor container runs."}
 	case "agent":
-		return helpText{synopsis: "agent", about: "The executor agent of `spindle shell`."}
+		return Help{Synopsis: "agent", About: "The executor agent of `spindle shell`."}
 	}
-	return helpText{}
+	return Help{}
 }
 
-// printHelp writes the help of the command fs belongs to.
-func printHelp(w io.Writer, fs *pflag.FlagSet) {
-	h := commandHelp(fs.Name())
-	fmt.Fprintf(w, "Usage: spindle %s\n", h.synopsis)
-	if h.about != "" {
-		fmt.Fprintf(w, "\n%s\n", h.about)
+// PrintHelp writes the help of the command fs belongs to: its Help and its flags.
+func PrintHelp(w io.Writer, fs *pflag.FlagSet) {
+	h := CommandHelp(fs.Name())
+	fmt.Fprintf(w, "Usage: spindle %s\n", h.Synopsis)
+	if h.About != "" {
+		fmt.Fprintf(w, "\n%s\n", h.About)
 	}
 	if flags := fs.FlagUsages(); flags != "" {
 		fmt.Fprintf(w, "\nFlags:\n%s", flags)
 	}
-	if len(h.examples) > 0 {
+	if len(h.Examples) > 0 {
 		fmt.Fprintln(w, "\nExamples:")
-		for i, e := range h.examples {
+		for i, e := range h.Examples {
 			if i > 0 && strings.HasPrefix(e, "#") {
 				fmt.Fprintln(w)
 			}
@@ -135,14 +135,17 @@ func printHelp(w io.Writer, fs *pflag.FlagSet) {
 	}
 }
 
-// usage writes the list of commands.
-func usage(w io.Writer) {
+// Command is a line of the list of commands Usage prints.
+type Command struct {
+	Name, Summary string
+}
+
+// Usage writes the list of commands.
+func Usage(w io.Writer, commands []Command) {
 	fmt.Fprintln(w, "Usage: spindle COMMAND [flags]")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, c := range commands() {
-		if !c.hidden {
-			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
-		}
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.Name, c.Summary)
 	}
 	fmt.Fprintln(w, "\nExamples:")
 	fmt.Fprintln(w, "  spindle submit --master local[2] ./examples/pi")
@@ -151,39 +154,54 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'spindle help COMMAND' (or 'spindle COMMAND --help') for a command's flags\nand examples, 'spindle --version' for the version.")
 }
 
-// helpRequested is what parseFlags returns for --help or -h: run then prints
-// the command's help on stdout and exits 0.
-type helpRequested struct{ fs *pflag.FlagSet }
+// HelpRequested is what ParseFlags returns for --help or -h: the command
+// line then prints the command's help on stdout and exits 0.
+type HelpRequested struct{ FS *pflag.FlagSet }
 
-func (h helpRequested) Error() string { return "help requested" }
+// Error implements error.
+func (h HelpRequested) Error() string { return "help requested" }
 
-// usageError is a mistake on the command line: run prints it with a pointer
-// to the help and exits 2.
-type usageError struct{ msg string }
+// UsageError is a mistake on the command line: the command line prints it
+// with a pointer to the help and exits 2.
+type UsageError struct{ Msg string }
 
-func (e usageError) Error() string { return e.msg }
+// Error implements error.
+func (e UsageError) Error() string { return e.Msg }
 
-// usagef returns a usageError.
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+// Usagef returns a UsageError with the formatted message.
+func Usagef(format string, args ...any) error { return UsageError{fmt.Sprintf(format, args...)} }
 
-// flagError turns pflag's parse error into a usage error that names the flag
+// ParseFlags parses args: --help and -h become HelpRequested, a mistake a
+// UsageError naming the flag.
+func ParseFlags(fs *pflag.FlagSet, args []string) error {
+	fs.Usage = func() {} // the caller prints the help, on stdout
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return HelpRequested{fs}
+		}
+		return FlagError(fs, err)
+	}
+	return nil
+}
+
+// FlagError turns pflag's parse error into a usage error that names the flag
 // and, for an unknown one, suggests the flags meant.
-func flagError(fs *pflag.FlagSet, err error) error {
+func FlagError(fs *pflag.FlagSet, err error) error {
 	var notExist *pflag.NotExistError
 	var invalid *pflag.InvalidValueError
 	var required *pflag.ValueRequiredError
 	switch {
 	case errors.As(err, &notExist) && notExist.GetSpecifiedShortnames() == "":
 		name := notExist.GetSpecifiedName()
-		return usagef("unknown flag --%s%s", name, didYouMean(name, flagNames(fs), "--"))
+		return Usagef("unknown flag --%s%s", name, DidYouMean(name, flagNames(fs), "--"))
 	case errors.As(err, &notExist):
-		return usagef("unknown flag -%s in -%s", notExist.GetSpecifiedName(), notExist.GetSpecifiedShortnames())
+		return Usagef("unknown flag -%s in -%s", notExist.GetSpecifiedName(), notExist.GetSpecifiedShortnames())
 	case errors.As(err, &invalid):
-		return usagef("--%s %q: %s", invalid.GetFlag().Name, invalid.GetValue(), wantValue(invalid.GetFlag()))
+		return Usagef("--%s %q: %s", invalid.GetFlag().Name, invalid.GetValue(), wantValue(invalid.GetFlag()))
 	case errors.As(err, &required):
-		return usagef("--%s needs a value", required.GetFlag().Name)
+		return Usagef("--%s needs a value", required.GetFlag().Name)
 	}
-	return usageError{err.Error()}
+	return UsageError{err.Error()}
 }
 
 // wantValue says what a flag's value should look like.
@@ -210,10 +228,10 @@ func flagNames(fs *pflag.FlagSet) []string {
 	return names
 }
 
-// didYouMean returns " (did you mean X?)" for the candidates close to word,
+// DidYouMean returns " (did you mean X?)" for the candidates close to word,
 // or "" when none is.
-func didYouMean(word string, candidates []string, prefix string) string {
-	s := suggest(word, candidates)
+func DidYouMean(word string, candidates []string, prefix string) string {
+	s := Suggest(word, candidates)
 	if len(s) == 0 {
 		return ""
 	}
@@ -226,10 +244,10 @@ func didYouMean(word string, candidates []string, prefix string) string {
 	return fmt.Sprintf(" (did you mean %s or %s?)", strings.Join(s[:len(s)-1], ", "), s[len(s)-1])
 }
 
-// suggest returns the candidates that word is probably a typo of: at most
+// Suggest returns the candidates that word is probably a typo of: at most
 // two edits away (one for short words; a swap of neighbours is one edit), or
 // starting with word, closest first, at most three.
-func suggest(word string, candidates []string) []string {
+func Suggest(word string, candidates []string) []string {
 	maxDist := 2
 	if len(word) <= 3 {
 		maxDist = 1
@@ -240,7 +258,7 @@ func suggest(word string, candidates []string) []string {
 			if len(out) == 3 {
 				break
 			}
-			cd := editDistance(strings.ToLower(word), strings.ToLower(c))
+			cd := EditDistance(strings.ToLower(word), strings.ToLower(c))
 			isPrefix := len(word) >= 3 && strings.HasPrefix(c, word)
 			if (d <= maxDist && cd == d) || (d == maxDist+1 && isPrefix && cd > maxDist) {
 				out = append(out, c)
@@ -250,9 +268,9 @@ func suggest(word string, candidates []string) []string {
 	return out
 }
 
-// editDistance is the optimal string alignment distance of a and b:
+// EditDistance is the optimal string alignment distance of a and b:
 // insertions, deletions, substitutions and swaps of neighbours.
-func editDistance(a, b string) int {
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
