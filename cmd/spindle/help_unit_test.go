@@ -1,11 +1,9 @@
 package main
 
 import (
-	"reflect"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 	"strings"
 	"testing"
-
-	"github.com/spindle-yarn/spindle/client"
 )
 
 func TestEveryCommandHelpExitsZero(t *testing.T) {
@@ -86,30 +84,10 @@ func TestDidYouMeanFlags(t *testing.T) {
 func TestTypedNumericFlags(t *testing.T) {
 	noHadoopEnv(t)
 	for _, flag := range []string{"num-executors", "executor-cores", "driver-cores", "max-app-attempts", "priority"} {
-		f := newSubmitFlags("submit", nil)
-		if typ := f.fs.Lookup(flag).Value.Type(); typ != "int" {
-			t.Errorf("--%s is of type %s", flag, typ)
-		}
 		code, _, errOut := runCLI("submit", "--"+flag, "2x", "app")
 		if code != 2 || !strings.Contains(errOut, "--"+flag+` "2x": want a whole number`) {
 			t.Errorf("--%s 2x: exit %d, stderr %q", flag, code, errOut)
 		}
-	}
-	_, _, flags := parseSubmit(t, "--num-executors", " 4", "app")
-	if flags[client.KeyNumExecutors] != "4" {
-		t.Errorf("--num-executors ' 4' = %q", flags[client.KeyNumExecutors])
-	}
-	// max-app-attempts defaults to the cluster's: empty, and not in the layer.
-	f, _, flags := parseSubmit(t, "app")
-	if _, ok := flags[client.KeyMaxAppAttempts]; ok || f.fs.Lookup("max-app-attempts").DefValue != client.Default(client.KeyMaxAppAttempts) {
-		t.Errorf("max-app-attempts default leaked: %v", flags)
-	}
-}
-
-func TestShortConf(t *testing.T) {
-	_, conf, _ := parseSubmit(t, "-c", "spindle.executor.maxFailures=4", "-c", "k=v", "app")
-	if want := map[string]string{"spindle.executor.maxFailures": "4", "k": "v"}; !reflect.DeepEqual(conf, want) {
-		t.Errorf("-c: conf = %v, want %v", conf, want)
 	}
 }
 
@@ -119,7 +97,7 @@ func TestShellOffersOnlyItsFlags(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "--num-executors") || !strings.Contains(out, "--command-timeout") {
 		t.Fatalf("shell --help: exit %d, stdout %q", code, out)
 	}
-	for flag, why := range notForShell() {
+	for flag, why := range submitflags.NotForShell() {
 		if strings.Contains(out, "--"+flag+" ") {
 			t.Errorf("shell --help offers --%s", flag)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 	"io"
 	"os"
 	"time"
@@ -31,7 +32,7 @@ const shellAppName = "spindle-shell"
 func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 	var sh shell.Console
 	var lf liveFlags
-	f := newSubmitFlags("shell", func(fs *pflag.FlagSet) {
+	f := submitflags.New("shell", func(fs *pflag.FlagSet) {
 		lf.add(fs, true)
 		fs.DurationVar(&sh.Config.CommandTimeout, "command-timeout", 30*time.Minute, "stop a command that runs longer than this on an executor (0: no limit)")
 		fs.DurationVar(&sh.Config.ReadyTimeout, "ready-timeout", shell.DefaultReadyTimeout, "how long to wait for the executors at the start and after :scale")
@@ -94,15 +95,15 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // resolveShell parses the shell's flags into Options for a client-mode session.
-func resolveShell(env *cliEnv, f *submitFlags, args []string, c *shell.Config) (*client.Options, *hadoopconf.Conf, error) {
-	if err := console.ParseFlags(f.fs, args); err != nil {
+func resolveShell(env *cliEnv, f *submitflags.Flags, args []string, c *shell.Config) (*client.Options, *hadoopconf.Conf, error) {
+	if err := console.ParseFlags(f.FS, args); err != nil {
 		return nil, nil, err
 	}
-	if rest := f.fs.Args(); len(rest) > 0 {
+	if rest := f.FS.Args(); len(rest) > 0 {
 		return nil, nil, console.Usagef("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
 	}
-	for flag, why := range notForShell() {
-		if v, _ := f.fs.GetString(flag); f.fs.Changed(flag) && !(flag == "deploy-mode" && v == "client") {
+	for flag, why := range submitflags.NotForShell() {
+		if v, _ := f.FS.GetString(flag); f.FS.Changed(flag) && !(flag == "deploy-mode" && v == "client") {
 			return nil, nil, console.Usagef("--%s does not apply to spindle shell: %s", flag, why)
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 	"os"
 	"time"
 
@@ -16,13 +17,13 @@ import (
 
 func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	var lf liveFlags
-	f := newSubmitFlags("submit", func(fs *pflag.FlagSet) { lf.add(fs, false) })
-	if err := console.ParseFlags(f.fs, args); err != nil {
+	f := submitflags.New("submit", func(fs *pflag.FlagSet) { lf.add(fs, false) })
+	if err := console.ParseFlags(f.FS, args); err != nil {
 		return err
 	}
 	var app string
 	var appArgs []string
-	if rest := f.fs.Args(); len(rest) > 0 {
+	if rest := f.FS.Args(); len(rest) > 0 {
 		app, appArgs = rest[0], rest[1:]
 	}
 	opts, conf, err := resolveSubmit(env, f, app, appArgs)
@@ -90,12 +91,12 @@ func submitJSON(ctx context.Context, env *cliEnv, conf *hadoopconf.Conf, opts *c
 
 // resolveSubmit merges the properties file, --conf and the flags into Options, and
 // loads the Hadoop configuration when the master is YARN.
-func resolveSubmit(env *cliEnv, f *submitFlags, app string, appArgs []string) (*client.Options, *hadoopconf.Conf, error) {
-	confLayer, flagLayer, err := f.layers()
+func resolveSubmit(env *cliEnv, f *submitflags.Flags, app string, appArgs []string) (*client.Options, *hadoopconf.Conf, error) {
+	confLayer, flagLayer, err := f.Layers()
 	if err != nil {
 		return nil, nil, err
 	}
-	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.propertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv,
+	opts, conf, err := client.Resolve(client.Layers{PropertiesFile: f.PropertiesFile, Conf: confLayer, Flags: flagLayer, Getenv: env.getenv,
 		Warn: func(m string) { fmt.Fprintln(env.stderr, "spindle: "+m) }}, app, appArgs)
 	if err == nil && opts.Verbose {
 		env.log.SetLevel(logrus.DebugLevel)
