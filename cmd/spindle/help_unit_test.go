@@ -1,9 +1,10 @@
 package main
 
 import (
-	"github.com/spindle-yarn/spindle/internal/submitflags"
 	"strings"
 	"testing"
+
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 )
 
 func TestEveryCommandHelpExitsZero(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/spindle-yarn/spindle/internal/submitflags"
 	"io"
 	"os"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/console"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 )
 
 // shellAppName is the application name of a shell session without --name.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/spindle-yarn/spindle/internal/submitflags"
 	"os"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/console"
 	"github.com/spindle-yarn/spindle/internal/staging"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 )
 
 func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
