@@ -20,7 +20,7 @@ const (
 // LineFormatter writes a log entry as one line, the same whether or not the
 // output is a terminal: "15:04:05 INFO  message key=value".
 type LineFormatter struct {
-	TimeLayout string
+	TimeLayout string // ClientTimeLayout or ContainerTimeLayout
 }
 
 // Format implements logrus.Formatter.

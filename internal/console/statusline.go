@@ -25,6 +25,8 @@ type StatusLine struct {
 	once  sync.Once
 }
 
+// NewStatusLine returns a StatusLine drawn on w, redrawn every second until
+// Stop. Nothing is drawn before SetState.
 func NewStatusLine(w io.Writer) *StatusLine {
 	s := &StatusLine{w: w, start: time.Now(), done: make(chan struct{})}
 	go s.tick()
