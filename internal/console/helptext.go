@@ -11,6 +11,14 @@ type Help struct {
 
 // CommandHelp returns the help of the named command (zero for an unknown one).
 func CommandHelp(name string) Help {
+	if h, ok := runHelp(name); ok {
+		return h
+	}
+	return inspectHelp(name)
+}
+
+// runHelp is the help of the commands that run programs: submit and shell.
+func runHelp(name string) (Help, bool) {
 	switch name {
 	case "submit":
 		return Help{
@@ -25,7 +33,7 @@ which spindle builds for Linux. Flags follow spark-submit's; every flag also has
 				"# no cluster: the driver and 2 executors as local processes\nspindle submit --master local[2] ./examples/pi",
 				"# for scripts: one JSON object per event, and only the id with --no-wait\nspindle submit --json --master yarn --deploy-mode cluster ./job\nspindle submit --no-wait --master yarn --deploy-mode cluster ./job",
 			},
-		}
+		}, true
 	case "shell":
 		return Help{
 			Synopsis: "shell [flags]",
@@ -39,7 +47,15 @@ The exit code is 1 if any command failed.`,
 				"spindle shell --master yarn --num-executors 3 --executor-memory 256m",
 				"# scripted: the exit code says whether every command succeeded\nprintf 'hostname\\n:executors\\n' | spindle shell --master yarn --num-executors 2",
 			},
-		}
+		}, true
+	}
+	return Help{}, false
+}
+
+// inspectHelp is the help of the commands that look at the cluster and its
+// applications, of version, and of the hidden commands run in containers.
+func inspectHelp(name string) Help {
+	switch name {
 	case "cluster":
 		return Help{
 			Synopsis: "cluster [--json]",
