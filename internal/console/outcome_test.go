@@ -10,7 +10,7 @@ import (
 )
 
 // TestPrintReportSaysTheEndOnce checks the lines a YARN application's state
-// changes give: scheduler diagnostics shortened, the end said once (exitWith
+// changes give: scheduler diagnostics shortened, the end said once (ExitWith
 // adds nothing), in the same line format as every other log line.
 func TestPrintReportSaysTheEndOnce(t *testing.T) {
 	var errOut strings.Builder
