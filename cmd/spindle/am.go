@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/am"
+	"github.com/spindle-yarn/spindle/internal/console"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -14,7 +15,7 @@ import (
 func cmdAM(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("am", pflag.ContinueOnError)
 	specPath := fs.String("spec", spec.FileName, "the application spec shipped by the client")
-	if err := parseFlags(fs, args); err != nil {
+	if err := console.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	self, err := os.Executable()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/spindle-yarn/spindle/am"
+	"github.com/spindle-yarn/spindle/internal/console"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
 
@@ -19,7 +20,7 @@ func cmdExecutor(ctx context.Context, env *cliEnv, args []string) error {
 	err := am.LaunchExecutor(ctx, args)
 	var ec *am.ExitCodeError
 	if errors.As(err, &ec) {
-		return exitError{code: ec.Code}
+		return console.ExitError{Code: ec.Code}
 	}
 	return err
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"reflect"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 
-	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 )
 
 func TestEveryCommandHelpExitsZero(t *testing.T) {
@@ -85,70 +82,13 @@ func TestDidYouMeanFlags(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	cands := []string{"submit", "shell", "status", "list", "logs", "kill"}
-	for _, tc := range []struct {
-		word string
-		want []string
-	}{
-		{"submit", []string{"submit"}},
-		{"sbumit", []string{"submit"}}, // a swap is one edit
-		{"sta", []string{"status"}},    // a prefix
-		{"lis", []string{"list"}},
-		{"log", []string{"logs"}},
-		{"xyzzy", nil},
-		{"ki", nil}, // too short to guess from
-	} {
-		if got := suggest(tc.word, cands); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("suggest(%q) = %q, want %q", tc.word, got, tc.want)
-		}
-	}
-	if got := didYouMean("lgos", []string{"lags", "log", "logs"}, "--"); got != " (did you mean --logs, --lags or --log?)" {
-		t.Errorf("three suggestions: %q", got)
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"kitten", "sitting", 3},
-		{"submit", "sumbit", 1}, {"ab", "ba", 1}, {"status", "stauts", 1}, {"abc", "abc", 0},
-	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 func TestTypedNumericFlags(t *testing.T) {
 	noHadoopEnv(t)
 	for _, flag := range []string{"num-executors", "executor-cores", "driver-cores", "max-app-attempts", "priority"} {
-		f := newSubmitFlags("submit", nil)
-		if typ := f.fs.Lookup(flag).Value.Type(); typ != "int" {
-			t.Errorf("--%s is of type %s", flag, typ)
-		}
 		code, _, errOut := runCLI("submit", "--"+flag, "2x", "app")
 		if code != 2 || !strings.Contains(errOut, "--"+flag+` "2x": want a whole number`) {
 			t.Errorf("--%s 2x: exit %d, stderr %q", flag, code, errOut)
 		}
-	}
-	_, _, flags := parseSubmit(t, "--num-executors", " 4", "app")
-	if flags[client.KeyNumExecutors] != "4" {
-		t.Errorf("--num-executors ' 4' = %q", flags[client.KeyNumExecutors])
-	}
-	// max-app-attempts defaults to the cluster's: empty, and not in the layer.
-	f, _, flags := parseSubmit(t, "app")
-	if _, ok := flags[client.KeyMaxAppAttempts]; ok || f.fs.Lookup("max-app-attempts").DefValue != client.Default(client.KeyMaxAppAttempts) {
-		t.Errorf("max-app-attempts default leaked: %v", flags)
-	}
-}
-
-func TestShortConf(t *testing.T) {
-	_, conf, _ := parseSubmit(t, "-c", "spindle.executor.maxFailures=4", "-c", "k=v", "app")
-	if want := map[string]string{"spindle.executor.maxFailures": "4", "k": "v"}; !reflect.DeepEqual(conf, want) {
-		t.Errorf("-c: conf = %v, want %v", conf, want)
 	}
 }
 
@@ -158,7 +98,7 @@ func TestShellOffersOnlyItsFlags(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "--num-executors") || !strings.Contains(out, "--command-timeout") {
 		t.Fatalf("shell --help: exit %d, stdout %q", code, out)
 	}
-	for flag, why := range notForShell() {
+	for flag, why := range submitflags.NotForShell() {
 		if strings.Contains(out, "--"+flag+" ") {
 			t.Errorf("shell --help offers --%s", flag)
 		}
@@ -175,48 +115,6 @@ func TestShellOffersOnlyItsFlags(t *testing.T) {
 	_, _, errOut := runCLI("shell", "--deploy-mod", "client")
 	if strings.Contains(errOut, "deploy-mode") {
 		t.Errorf("shell suggested a hidden flag: %q", errOut)
-	}
-}
-
-func TestVersionLine(t *testing.T) {
-	platform := runtime.GOOS + "/" + runtime.GOARCH
-	bi := &debug.BuildInfo{GoVersion: "go1.99.1", Main: debug.Module{Path: "github.com/spindle-yarn/spindle", Version: "v1.2.0"},
-		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}, {Key: "vcs.time", Value: "2026-12-01T16:00:00Z"}}}
-	for _, tc := range []struct {
-		bi      *debug.BuildInfo
-		ldflags string
-		want    string
-	}{
-		{bi, "dev", "spindle v1.2.0 (revision 0123456789ab, modified, 2026-12-01T16:00:00Z; go1.99.1 " + platform + ")"},
-		{bi, "v1.3.0-rc1", "spindle v1.2.0 (built as v1.3.0-rc1, revision 0123456789ab, modified, 2026-12-01T16:00:00Z; go1.99.1 " + platform + ")"},
-		{&debug.BuildInfo{GoVersion: "go1.99.1", Main: debug.Module{Version: "(devel)"}}, "dev", "spindle dev (go1.99.1 " + platform + ")"},
-		{&debug.BuildInfo{GoVersion: "go1.99.1", Main: debug.Module{Version: "(devel)"}}, "", "spindle (devel) (go1.99.1 " + platform + ")"},
-		{nil, "e2e-1", "spindle e2e-1 (" + runtime.Version() + " " + platform + ")"},
-	} {
-		if got := versionLine(tc.bi, tc.ldflags); got != tc.want {
-			t.Errorf("versionLine(%v, %q) =\n %q, want\n %q", tc.bi != nil, tc.ldflags, got, tc.want)
-		}
-	}
-}
-
-func TestShellHistoryFile(t *testing.T) {
-	env := func(v string) func(string) string {
-		return func(k string) string {
-			if k == envShellHistory {
-				return v
-			}
-			return ""
-		}
-	}
-	if got := shellHistoryFile(env("none")); got != "" {
-		t.Errorf("none: %q", got)
-	}
-	if got := shellHistoryFile(env("/some/file")); got != "/some/file" {
-		t.Errorf("set: %q", got)
-	}
-	t.Setenv("HOME", "/home/alice")
-	if got := shellHistoryFile(env("")); got != "/home/alice/.spindle_shell_history" {
-		t.Errorf("default: %q", got)
 	}
 }
 

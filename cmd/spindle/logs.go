@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client/logs"
+	"github.com/spindle-yarn/spindle/internal/console"
 )
 
 func cmdLogs(ctx context.Context, env *cliEnv, args []string) error {
@@ -19,7 +20,7 @@ func cmdLogs(ctx context.Context, env *cliEnv, args []string) error {
 	interval := fs.Duration("interval", 2*time.Second, "with --follow, how often to check for new output")
 	id, cl, err := appCommand(env, fs, args, func() error {
 		if *interval <= 0 {
-			return usagef("--interval must be positive, not %s", *interval)
+			return console.Usagef("--interval must be positive, not %s", *interval)
 		}
 		return nil
 	})
@@ -49,7 +50,7 @@ func cmdLogs(ctx context.Context, env *cliEnv, args []string) error {
 		err = ferr
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return exitError{code: 130}
+		return console.ExitError{Code: 130}
 	}
 	return err
 }

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spindle-yarn/spindle/internal/console"
 	"github.com/spindle-yarn/spindle/internal/proc"
 )
 
@@ -53,17 +53,12 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// exitError carries a specific exit code out of a command.
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
 // run runs the command args name and returns the exit code: 0, the
 // command's own, 1 for an error, 2 for a mistake on the command line.
 func run(args []string, stdout, stderr io.Writer) int {
 	log := logrus.New()
 	log.SetOutput(stderr)
-	log.SetFormatter(&lineFormatter{timeLayout: clientTimeLayout})
+	log.SetFormatter(&console.LineFormatter{TimeLayout: console.ClientTimeLayout})
 	env := &cliEnv{stdout: stdout, stderr: stderr, log: log, getenv: os.Getenv}
 	if len(args) == 0 {
 		usage(stderr)
@@ -93,45 +88,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := lookupCommand(name)
 	if !ok && strings.HasPrefix(name, "-") {
-		fmt.Fprintf(stderr, "spindle: unknown flag %s%s: flags come after the command (spindle COMMAND --flag)\nRun 'spindle help' for the list of commands.\n", name, didYouMean(strings.TrimLeft(name, "-"), []string{"help", "version"}, "--"))
+		fmt.Fprintf(stderr, "spindle: unknown flag %s%s: flags come after the command (spindle COMMAND --flag)\nRun 'spindle help' for the list of commands.\n", name, console.DidYouMean(strings.TrimLeft(name, "-"), []string{"help", "version"}, "--"))
 		return 2
 	}
 	if !ok {
-		fmt.Fprintf(stderr, "spindle: unknown command %q%s\nRun 'spindle help' for the list of commands.\n", name, didYouMean(name, commandNames(), ""))
+		fmt.Fprintf(stderr, "spindle: unknown command %q%s\nRun 'spindle help' for the list of commands.\n", name, console.DidYouMean(name, commandNames(), ""))
 		return 2
 	}
 	if c.hidden {
-		log.SetFormatter(&lineFormatter{timeLayout: containerTimeLayout})
+		log.SetFormatter(&console.LineFormatter{TimeLayout: console.ContainerTimeLayout})
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return exitCode(env, c.name, c.run(ctx, env, rest))
-}
-
-// exitCode prints what err says, if anything, and returns the exit code for it.
-func exitCode(env *cliEnv, name string, err error) int {
-	var ee exitError
-	var help helpRequested
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &help):
-		printHelp(env.stdout, help.fs)
-		return 0
-	case errors.As(err, &ee):
-		return ee.code
-	case errors.As(err, &ue):
-		fmt.Fprintf(env.stderr, "spindle %s: %s\nRun 'spindle help %[1]s' for usage.\n", name, ue.msg)
-		return 2
-	}
-	msg := briefError(actionable(err))
-	if strings.HasPrefix(msg, name+" ") { // "spindle: kill application_...: ...", not "spindle kill: kill ..."
-		fmt.Fprintf(env.stderr, "spindle: %s\n", msg)
-	} else {
-		fmt.Fprintf(env.stderr, "spindle %s: %s\n", name, msg)
-	}
-	return 1
+	return console.ExitCode(env.stdout, env.stderr, c.name, c.run(ctx, env, rest))
 }
 
 // lookupCommand finds a command by name.
@@ -142,6 +111,17 @@ func lookupCommand(name string) (command, bool) {
 		}
 	}
 	return command{}, false
+}
+
+// usage writes the list of commands.
+func usage(w io.Writer) {
+	var list []console.Command
+	for _, c := range commands() {
+		if !c.hidden {
+			list = append(list, console.Command{Name: c.name, Summary: c.usage})
+		}
+	}
+	console.Usage(w, list)
 }
 
 // commandNames lists the commands a user may type.

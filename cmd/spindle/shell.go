@@ -13,6 +13,8 @@ import (
 	"github.com/spindle-yarn/spindle/client/shell"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
+	"github.com/spindle-yarn/spindle/internal/console"
+	"github.com/spindle-yarn/spindle/internal/submitflags"
 )
 
 // shellAppName is the application name of a shell session without --name.
@@ -28,22 +30,22 @@ const shellAppName = "spindle-shell"
 // command only; SIGTERM, SIGHUP, or SIGINT while no command runs end the session
 // as interrupted (the application ends FAILED, exit code 130).
 func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
-	var console shell.Console
+	var sh shell.Console
 	var lf liveFlags
-	f := newSubmitFlags("shell", func(fs *pflag.FlagSet) {
+	f := submitflags.New("shell", func(fs *pflag.FlagSet) {
 		lf.add(fs, true)
-		fs.DurationVar(&console.Config.CommandTimeout, "command-timeout", 30*time.Minute, "stop a command that runs longer than this on an executor (0: no limit)")
-		fs.DurationVar(&console.Config.ReadyTimeout, "ready-timeout", shell.DefaultReadyTimeout, "how long to wait for the executors at the start and after :scale")
+		fs.DurationVar(&sh.Config.CommandTimeout, "command-timeout", 30*time.Minute, "stop a command that runs longer than this on an executor (0: no limit)")
+		fs.DurationVar(&sh.Config.ReadyTimeout, "ready-timeout", shell.DefaultReadyTimeout, "how long to wait for the executors at the start and after :scale")
 	})
-	opts, conf, err := resolveShell(env, f, args, &console.Config)
+	opts, conf, err := resolveShell(env, f, args, &sh.Config)
 	if err != nil {
 		return err
 	}
 	// A shell decides for itself what a signal means: its context is not the command's.
 	sctx, sig, stop := shell.WatchSignals(ctx, env.log)
 	defer stop()
-	console.In, console.Out, console.Err, console.Log = os.Stdin, env.stdout, env.stderr, env.log
-	console.HistoryFile = shellHistoryFile(env.getenv)
+	sh.In, sh.Out, sh.Err, sh.Log = os.Stdin, env.stdout, env.stderr, env.log
+	sh.HistoryFile = console.ShellHistoryFile(env.getenv)
 	var session shell.Outcome
 	cfg := runConfig(env, opts)
 	cfg.Agent, cfg.ExecutorOutput = true, io.Discard
@@ -58,55 +60,55 @@ func cmdShell(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return client.DriverResult{ExitCode: 1, Diagnostics: fmt.Sprintf("the shell could not connect to the ApplicationMaster: %v", err)}
 		}
-		session = console.Run(ctx, sdk, sig, shell.RunOptions{Executors: d.Executors, HeartbeatInterval: d.Heartbeat, AppEnded: d.AppEnded})
+		session = sh.Run(ctx, sdk, sig, shell.RunOptions{Executors: d.Executors, HeartbeatInterval: d.Heartbeat, AppEnded: d.AppEnded})
 		return client.DriverResult{ExitCode: session.ExitCode, Diagnostics: session.Diagnostics,
 			Reported: session.FinishErr == nil}
 	}
 	if client.IsLocalMaster(opts.Master) {
 		env.log.Infof("running locally (--master %s): executors as processes on this machine", opts.Master)
 	}
-	var j *jsonLines
+	var j *console.JSONLines
 	if lf.json {
-		j = wireJSON(env, &cfg, env.stderr, false)
+		j = console.WireJSON(env.log, &cfg, env.stderr, false)
 		cfg.Stdout = env.stdout
 		submitted := cfg.OnSubmitted
 		cfg.OnSubmitted = func(app *client.Application) {
-			j.emit(jsonEvent{Type: "submitted", App: app.ID.String(), Queue: opts.Queue, Message: "shell session"})
+			j.Emit(console.JSONEvent{Type: "submitted", App: app.ID.String(), Queue: opts.Queue, Message: "shell session"})
 			submitted(app)
 		}
 	} else {
-		wireText(env, &cfg, opts, false, false)
+		console.WireText(env.log, env.stderr, &cfg, opts.Verbose, false, false)
 	}
 	out, err := client.Run(sctx, conf, opts, cfg)
 	if err != nil {
 		return err
 	}
-	err = shellExit(env, out, session)
+	err = console.ShellExit(env.log, out, session)
 	if j != nil {
-		e := finishedEvent(out)
-		if ee := (exitError{}); errors.As(err, &ee) {
-			e.ExitCode = &ee.code
+		e := console.FinishedEvent(out)
+		if ee := (console.ExitError{}); errors.As(err, &ee) {
+			e.ExitCode = &ee.Code
 		}
-		j.emit(e)
+		j.Emit(e)
 	}
 	return err
 }
 
 // resolveShell parses the shell's flags into Options for a client-mode session.
-func resolveShell(env *cliEnv, f *submitFlags, args []string, c *shell.Config) (*client.Options, *hadoopconf.Conf, error) {
-	if err := parseFlags(f.fs, args); err != nil {
+func resolveShell(env *cliEnv, f *submitflags.Flags, args []string, c *shell.Config) (*client.Options, *hadoopconf.Conf, error) {
+	if err := console.ParseFlags(f.FS, args); err != nil {
 		return nil, nil, err
 	}
-	if rest := f.fs.Args(); len(rest) > 0 {
-		return nil, nil, usagef("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
+	if rest := f.FS.Args(); len(rest) > 0 {
+		return nil, nil, console.Usagef("unexpected argument %q: spindle shell takes no program (type the commands at its prompt, or pipe them in)", rest[0])
 	}
-	for flag, why := range notForShell() {
-		if v, _ := f.fs.GetString(flag); f.fs.Changed(flag) && !(flag == "deploy-mode" && v == "client") {
-			return nil, nil, usagef("--%s does not apply to spindle shell: %s", flag, why)
+	for flag, why := range submitflags.NotForShell() {
+		if v, _ := f.FS.GetString(flag); f.FS.Changed(flag) && !(flag == "deploy-mode" && v == "client") {
+			return nil, nil, console.Usagef("--%s does not apply to spindle shell: %s", flag, why)
 		}
 	}
 	if c.CommandTimeout < 0 || c.ReadyTimeout <= 0 {
-		return nil, nil, usagef("--command-timeout must be >= 0 and --ready-timeout > 0")
+		return nil, nil, console.Usagef("--command-timeout must be >= 0 and --ready-timeout > 0")
 	}
 	opts, conf, err := resolveSubmit(env, f, "", nil)
 	if err != nil {
@@ -117,35 +119,4 @@ func resolveShell(env *cliEnv, f *submitFlags, args []string, c *shell.Config) (
 		opts.Name = shellAppName
 	}
 	return opts, conf, nil
-}
-
-// shellExit is the exit code of a session: 130 when interrupted, 1 when the
-// session was lost, a command failed or the executors were not all ready at
-// the start.
-func shellExit(env *cliEnv, out *client.Outcome, s shell.Outcome) error {
-	switch {
-	case out.Interrupted || s.Interrupted:
-		return exitError{code: 130}
-	case s.Lost != nil:
-		env.log.Errorf("the session ended: %v", s.Lost)
-		return exitError{code: 1}
-	case s.FinishErr != nil:
-		env.log.WithError(s.FinishErr).Warn("could not report the end of the session")
-	}
-	if out.Report == nil && !out.Succeeded {
-		env.log.Errorf("local application failed: %s", out.Diagnostics)
-		return exitError{code: 1}
-	}
-	if out.Report != nil && !out.Succeeded { // printReport said how it ended
-		return exitError{code: 1}
-	}
-	if s.StartErr != nil {
-		env.log.Warnf("the session started without all its executors: %v", s.StartErr)
-		return exitError{code: 1}
-	}
-	if s.Failed > 0 {
-		env.log.Warnf("%d of %d commands failed", s.Failed, s.Commands)
-		return exitError{code: 1}
-	}
-	return nil
 }

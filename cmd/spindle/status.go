@@ -9,25 +9,26 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
 	"github.com/spindle-yarn/spindle/container"
+	"github.com/spindle-yarn/spindle/internal/console"
 )
 
 // appCommand parses the flags and the single APPID argument of status, kill and
 // logs, runs check (if set) on the flags, and connects to the cluster. The
 // caller closes the Cluster.
 func appCommand(env *cliEnv, fs *pflag.FlagSet, args []string, check func() error) (client.ApplicationID, *client.Cluster, error) {
-	if err := parseFlags(fs, args); err != nil {
+	if err := console.ParseFlags(fs, args); err != nil {
 		return client.ApplicationID{}, nil, err
 	}
 	switch fs.NArg() {
 	case 0:
-		return client.ApplicationID{}, nil, usagef("want an APPID, an id such as application_1700000000000_0001")
+		return client.ApplicationID{}, nil, console.Usagef("want an APPID, an id such as application_1700000000000_0001")
 	case 1:
 	default:
-		return client.ApplicationID{}, nil, usagef("want one APPID, not %q", fs.Args())
+		return client.ApplicationID{}, nil, console.Usagef("want one APPID, not %q", fs.Args())
 	}
 	id, err := client.ParseApplicationID(fs.Arg(0))
 	if err != nil {
-		return client.ApplicationID{}, nil, usagef("APPID: %v", err)
+		return client.ApplicationID{}, nil, console.Usagef("APPID: %v", err)
 	}
 	if check != nil {
 		if err := check(); err != nil {
@@ -63,13 +64,13 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	if *asJSON {
-		return printJSON(env, statusJSON{Report: r, Summary: sum})
+		return console.PrintJSON(env.stdout, statusJSON{Report: r, Summary: sum})
 	}
 	if r != nil {
-		printStatus(env, r)
+		console.PrintStatus(env.stdout, r)
 	}
 	if sum != nil {
-		printSummary(env, sum, r == nil)
+		console.PrintSummary(env.stdout, sum, r == nil)
 	}
 	return nil
 }
@@ -78,33 +79,6 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 type statusJSON struct {
 	*client.Report
 	Summary *container.Summary `json:"summary,omitempty"`
-}
-
-func printStatus(env *cliEnv, r *client.Report) {
-	w := env.stdout
-	fmt.Fprintf(w, "Application:  %s\n", r.ID)
-	fmt.Fprintf(w, "Name:         %s\n", r.Name)
-	fmt.Fprintf(w, "Type:         %s\n", r.Type)
-	fmt.Fprintf(w, "User:         %s\n", r.User)
-	fmt.Fprintf(w, "Queue:        %s\n", r.Queue)
-	fmt.Fprintf(w, "State:        %s\n", r.State)
-	fmt.Fprintf(w, "Final status: %s\n", r.FinalStatus)
-	fmt.Fprintf(w, "Progress:     %.0f%%\n", 100*r.Progress)
-	if !r.StartTime.IsZero() {
-		fmt.Fprintf(w, "Started:      %s\n", r.StartTime.Format(time.RFC3339))
-	}
-	if !r.FinishTime.IsZero() {
-		fmt.Fprintf(w, "Finished:     %s (after %s)\n", r.FinishTime.Format(time.RFC3339), r.FinishTime.Sub(r.StartTime).Round(time.Millisecond))
-	}
-	if r.TrackingURL != "" {
-		fmt.Fprintf(w, "Tracking URL: %s\n", r.TrackingURL)
-	}
-	if r.AMHost != "" {
-		fmt.Fprintf(w, "AM:           %s:%d\n", r.AMHost, r.AMPort)
-	}
-	if r.Diagnostics != "" {
-		fmt.Fprintf(w, "Diagnostics:  %s\n", r.Diagnostics)
-	}
 }
 
 func cmdKill(ctx context.Context, env *cliEnv, args []string) error {

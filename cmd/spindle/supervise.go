@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spindle-yarn/spindle/internal/console"
 	"github.com/spindle-yarn/spindle/internal/proc"
 )
 
@@ -18,7 +19,7 @@ func cmdSupervise(_ context.Context, env *cliEnv, args []string) error {
 	grace, command, err := proc.ParseSupervisorArgs(args)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "spindle %s: %v\n", proc.SuperviseCommand, err)
-		return exitError{2}
+		return console.ExitError{Code: 2}
 	}
 	exit := proc.Supervise(proc.Supervised{Command: command, Grace: grace})
 	if exit.Err != nil {

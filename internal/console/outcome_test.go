@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"strings"
@@ -10,22 +10,21 @@ import (
 )
 
 // TestPrintReportSaysTheEndOnce checks the lines a YARN application's state
-// changes give: scheduler diagnostics shortened, the end said once (exitWith
+// changes give: scheduler diagnostics shortened, the end said once (ExitWith
 // adds nothing), in the same line format as every other log line.
 func TestPrintReportSaysTheEndOnce(t *testing.T) {
-	var errOut syncBuffer
+	var errOut strings.Builder
 	log := logrus.New()
 	log.SetOutput(&errOut)
-	log.SetFormatter(&lineFormatter{timeLayout: clientTimeLayout})
-	env := &cliEnv{stdout: new(syncBuffer), stderr: &errOut, log: log}
-	show := printReport(env)
+	log.SetFormatter(&LineFormatter{TimeLayout: ClientTimeLayout})
+	show := ReportPrinter(log)
 	show(&client.Report{ID: "application_1_0001", State: "ACCEPTED",
 		Diagnostics: "[Tue Dec 01 16:57:42 +0000 2026] Application is Activated, waiting for resources to be assigned for AM.  Details : AM Partition = <DEFAULT_PARTITION> ;"})
 	failed := &client.Report{ID: "application_1_0001", State: "FINISHED", FinalStatus: "FAILED", Diagnostics: "the driver exited with code 7"}
 	show(failed)
-	if err := exitWith(env, &client.Outcome{Report: failed}); err != nil {
-		if _, ok := err.(exitError); !ok {
-			t.Errorf("exitWith: %v", err)
+	if err := ExitWith(log, &client.Outcome{Report: failed}); err != nil {
+		if _, ok := err.(ExitError); !ok {
+			t.Errorf("ExitWith: %v", err)
 		}
 	}
 	lines := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
@@ -38,7 +37,7 @@ func TestPrintReportSaysTheEndOnce(t *testing.T) {
 	}
 	for i, l := range lines {
 		stamp, rest, _ := strings.Cut(l, " ")
-		if _, err := time.Parse(clientTimeLayout, stamp); err != nil || rest != want[i] {
+		if _, err := time.Parse(ClientTimeLayout, stamp); err != nil || rest != want[i] {
 			t.Errorf("line %d = %q, want HH:MM:SS %q", i, l, want[i])
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"bytes"
@@ -10,23 +10,23 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// Time layouts of lineFormatter: the client's lines are read as they come,
+// Time layouts of LineFormatter: the client's lines are read as they come,
 // the ApplicationMaster's and executors' later, in their containers' logs.
 const (
-	clientTimeLayout    = "15:04:05"
-	containerTimeLayout = "2006-01-02 15:04:05.000"
+	ClientTimeLayout    = "15:04:05"
+	ContainerTimeLayout = "2006-01-02 15:04:05.000"
 )
 
-// lineFormatter writes a log entry as one line, the same whether or not the
+// LineFormatter writes a log entry as one line, the same whether or not the
 // output is a terminal: "15:04:05 INFO  message key=value".
-type lineFormatter struct {
-	timeLayout string
+type LineFormatter struct {
+	TimeLayout string // ClientTimeLayout or ContainerTimeLayout
 }
 
 // Format implements logrus.Formatter.
-func (f *lineFormatter) Format(e *logrus.Entry) ([]byte, error) {
+func (f *LineFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString(e.Time.Format(f.timeLayout))
+	b.WriteString(e.Time.Format(f.TimeLayout))
 	fmt.Fprintf(&b, " %-5s ", levelName(e.Level))
 	b.WriteString(strings.TrimRight(e.Message, "\n"))
 	keys := make([]string, 0, len(e.Data))

@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"bufio"
@@ -18,10 +18,9 @@ func TestJSONEventsParse(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	log := logrus.New()
 	log.SetOutput(&stderr)
-	env := &cliEnv{stdout: &stdout, stderr: &stderr, log: log}
 	var cfg client.RunConfig
-	j := wireJSON(env, &cfg, &stdout, true)
-	j.emit(jsonEvent{Type: "submitted", App: "application_1_0001", Queue: "default"})
+	j := WireJSON(log, &cfg, &stdout, true)
+	j.Emit(JSONEvent{Type: "submitted", App: "application_1_0001", Queue: "default"})
 	cfg.OnReport(&client.Report{ID: "application_1_0001", State: "RUNNING"})
 	code := 137
 	for _, e := range []container.Event{{Type: container.EventAttemptStarted, Container: "container_1_0001_01_000001"},
@@ -37,7 +36,7 @@ func TestJSONEventsParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j.emit(finishedEvent(&client.Outcome{ID: id, Report: rep, Diagnostics: "the driver exited with code 7"}))
+	j.Emit(FinishedEvent(&client.Outcome{ID: id, Report: rep, Diagnostics: "the driver exited with code 7"}))
 
 	var types []string
 	sc := bufio.NewScanner(&stdout)
@@ -62,24 +61,5 @@ func TestJSONEventsParse(t *testing.T) {
 	var logLine map[string]any
 	if err := json.Unmarshal(stderr.Bytes(), &logLine); err != nil || logLine["msg"] != "a log line" {
 		t.Errorf("the log is not JSON with --json: %q %v", stderr.String(), err)
-	}
-}
-
-// The status line is drawn on a terminal and kept below output lines.
-func TestStatusLineKeepsBelowOutput(t *testing.T) {
-	var term bytes.Buffer
-	sl := newStatusLine(&term)
-	defer sl.stop()
-	sl.setState("RUNNING")
-	sl.setInfo(container.AppInfo{TargetExecutors: 3, Live: container.Live{Running: 2, Pending: 1, Failed: 1, FailureBudget: 6}})
-	w := sl.wrap(&term)
-	w.Write([]byte("driver says hi\n"))
-	out := term.String()
-	if !strings.Contains(out, "RUNNING | executors 2/3 running, 1 pending, 1 failed (of 6 allowed)") {
-		t.Errorf("status line: %q", out)
-	}
-	i := strings.Index(out, "driver says hi\n")
-	if i < 0 || !strings.HasSuffix(out, "\x1b[0m") || !strings.Contains(out[:i], "\r\x1b[K") {
-		t.Errorf("the output is not written between clearing and redrawing the line: %q", out)
 	}
 }

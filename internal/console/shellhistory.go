@@ -1,19 +1,19 @@
-package main
+package console
 
 import (
 	"os"
 	"path/filepath"
 )
 
-// envShellHistory names the file `spindle shell` keeps its history in;
+// EnvShellHistory names the file `spindle shell` keeps its history in;
 // set to "none", it keeps none.
-const envShellHistory = "SPINDLE_SHELL_HISTORY"
+const EnvShellHistory = "SPINDLE_SHELL_HISTORY"
 
-// shellHistoryFile is where `spindle shell` keeps the lines typed at its
+// ShellHistoryFile is where `spindle shell` keeps the lines typed at its
 // prompt: $SPINDLE_SHELL_HISTORY, else ~/.spindle_shell_history ("" for
 // nowhere: "none", or no home directory).
-func shellHistoryFile(getenv func(string) string) string {
-	switch v := getenv(envShellHistory); v {
+func ShellHistoryFile(getenv func(string) string) string {
+	switch v := getenv(EnvShellHistory); v {
 	case "none":
 		return ""
 	case "":

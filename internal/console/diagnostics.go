@@ -1,13 +1,13 @@
-package main
+package console
 
 import "strings"
 
-// briefDiagnostics is the part of YARN's diagnostics a user reads while
+// BriefDiagnostics is the part of YARN's diagnostics a user reads while
 // waiting: the first line without the CapacityScheduler's leading
 // "[date] " stamp and its " Details : ..." dump of queue capacities
 // (`spindle cluster` shows the queues).
-func briefDiagnostics(s string) string {
-	s = strings.TrimSpace(firstLineOf(s))
+func BriefDiagnostics(s string) string {
+	s = strings.TrimSpace(FirstLine(s))
 	if strings.HasPrefix(s, "[") {
 		if end := strings.Index(s, "] "); end > 0 {
 			s = s[end+2:]
@@ -17,4 +17,10 @@ func briefDiagnostics(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
+}
+
+// FirstLine is s up to its first newline.
+func FirstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }

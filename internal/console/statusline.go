@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"fmt"
@@ -10,11 +10,11 @@ import (
 	"github.com/spindle-yarn/spindle/container"
 )
 
-// statusLine keeps one line at the bottom of a terminal saying how the
+// StatusLine keeps one line at the bottom of a terminal saying how the
 // application is doing: state, executors against the target, failures,
 // elapsed time. Writes through wrap clear it first and redraw it after, so
 // that output and log lines scroll above it.
-type statusLine struct {
+type StatusLine struct {
 	mu    sync.Mutex
 	w     io.Writer
 	start time.Time
@@ -25,14 +25,16 @@ type statusLine struct {
 	once  sync.Once
 }
 
-func newStatusLine(w io.Writer) *statusLine {
-	s := &statusLine{w: w, start: time.Now(), done: make(chan struct{})}
+// NewStatusLine returns a StatusLine drawn on w, redrawn every second until
+// Stop. Nothing is drawn before SetState.
+func NewStatusLine(w io.Writer) *StatusLine {
+	s := &StatusLine{w: w, start: time.Now(), done: make(chan struct{})}
 	go s.tick()
 	return s
 }
 
 // tick redraws every second, for the elapsed time.
-func (s *statusLine) tick() {
+func (s *StatusLine) tick() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -48,7 +50,7 @@ func (s *statusLine) tick() {
 }
 
 // text is the status line's content.
-func (s *statusLine) text() string {
+func (s *StatusLine) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s", s.state)
 	if i := s.info; i != nil {
@@ -68,7 +70,7 @@ func (s *statusLine) text() string {
 	return b.String()
 }
 
-func (s *statusLine) drawLocked() {
+func (s *StatusLine) drawLocked() {
 	if s.state == "" {
 		return
 	}
@@ -76,31 +78,31 @@ func (s *statusLine) drawLocked() {
 	s.shown = true
 }
 
-func (s *statusLine) clearLocked() {
+func (s *StatusLine) clearLocked() {
 	if s.shown {
 		fmt.Fprint(s.w, "\r\x1b[K")
 		s.shown = false
 	}
 }
 
-// setState records the YARN state.
-func (s *statusLine) setState(state string) {
+// SetState records the YARN state.
+func (s *StatusLine) SetState(state string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state = state
 	s.drawLocked()
 }
 
-// setInfo records the AM's view.
-func (s *statusLine) setInfo(i container.AppInfo) {
+// SetInfo records the AM's view.
+func (s *StatusLine) SetInfo(i container.AppInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.info = &i
 	s.drawLocked()
 }
 
-// stop removes the status line for good.
-func (s *statusLine) stop() {
+// Stop removes the status line for good.
+func (s *StatusLine) Stop() {
 	s.once.Do(func() {
 		close(s.done)
 		s.mu.Lock()
@@ -110,11 +112,11 @@ func (s *statusLine) stop() {
 	})
 }
 
-// wrap returns a writer to w that keeps the status line below what it writes.
-func (s *statusLine) wrap(w io.Writer) io.Writer { return lineAbove{s, w} }
+// Wrap returns a writer to w that keeps the status line below what it writes.
+func (s *StatusLine) Wrap(w io.Writer) io.Writer { return lineAbove{s, w} }
 
 type lineAbove struct {
-	s *statusLine
+	s *StatusLine
 	w io.Writer
 }
 

@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"errors"
@@ -7,12 +7,12 @@ import (
 	"github.com/spindle-yarn/spindle/internal/secure"
 )
 
-// actionable is the error a command prints: a Kerberos or credentials
+// Actionable is the error a command prints: a Kerberos or credentials
 // failure the user can act on (no ticket, expired ticket, bad keytab, clock
 // skew, KDC unreachable, RM principal mismatch, impersonation refused,
 // token renewer rejected) alone, as its one-line message, without the chain
 // of what was being done and the server's stack trace; anything else as is.
-func actionable(err error) error {
+func Actionable(err error) error {
 	var ke *krb.Error
 	if errors.As(err, &ke) {
 		return ke

@@ -1,4 +1,7 @@
-package main
+// Package submitflags is the command line of spindle submit and spindle
+// shell: spark-submit's flags where the concept is the same, each mapped to
+// its --conf key, and the layers client.Resolve merges.
+package submitflags
 
 import (
 	"fmt"
@@ -9,29 +12,31 @@ import (
 	"github.com/spindle-yarn/spindle/client"
 )
 
-// submitFlags are spark-submit's flags where the concept is the same, each mapped to
+// Flags are spark-submit's flags where the concept is the same, each mapped to
 // its --conf key so that the command line, --conf and the properties file merge.
-type submitFlags struct {
-	fs             *pflag.FlagSet
+type Flags struct {
+	FS             *pflag.FlagSet
+	PropertiesFile string // --properties-file
 	conf           []string
 	env            []string
 	execResources  []string
 	driverRes      []string
-	propertiesFile string
 	noWait         bool
 	keyOf          map[string]string // flag name -> conf key
 }
 
-func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
-	f := &submitFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError), keyOf: map[string]string{}}
-	fs := f.fs
+// New defines the flags of the command name ("submit" or "shell"; the
+// shell's hides those of NotForShell), and extra's.
+func New(name string, extra func(*pflag.FlagSet)) *Flags {
+	f := &Flags{FS: pflag.NewFlagSet(name, pflag.ContinueOnError), keyOf: map[string]string{}}
+	fs := f.FS
 	fs.SetInterspersed(false) // everything after APP belongs to APP
 	str := func(name, key, usage string) {
 		fs.String(name, client.Default(key), usage)
 		f.keyOf[name] = key
 	}
 	num := func(name, key, usage string) {
-		fs.Var(&intFlag{v: client.Default(key)}, name, usage)
+		fs.Var(NewIntFlag(client.Default(key)), name, usage)
 		f.keyOf[name] = key
 	}
 	list := func(name, key, usage string) {
@@ -69,21 +74,21 @@ func newSubmitFlags(name string, extra func(*pflag.FlagSet)) *submitFlags {
 	f.keyOf["verbose"] = client.KeyVerbose
 	fs.StringArrayVarP(&f.conf, "conf", "c", nil, "key=value option, repeatable (spindle.* keys; spindle.hadoop.X=V sets Hadoop key X)")
 	fs.StringArrayVar(&f.env, "env", nil, "K=V environment variable for the driver and executors, repeatable")
-	fs.StringVar(&f.propertiesFile, "properties-file", "", "properties file (default: "+client.DefaultPropertiesFile+" beside the Hadoop configuration, if any)")
+	fs.StringVar(&f.PropertiesFile, "properties-file", "", "properties file (default: "+client.DefaultPropertiesFile+" beside the Hadoop configuration, if any)")
 	if extra != nil {
 		extra(fs)
 	}
 	if name == "shell" {
-		for flag := range notForShell() {
+		for flag := range NotForShell() {
 			_ = fs.MarkHidden(flag) // defined above, so no error
 		}
 	}
 	return f
 }
 
-// notForShell names the submit flags that do not apply to a shell session, and
+// NotForShell names the submit flags that do not apply to a shell session, and
 // why: they are hidden from its help and suggestions, and refused if given.
-func notForShell() map[string]string {
+func NotForShell() map[string]string {
 	return map[string]string{
 		"deploy-mode":      "a shell session is always in client mode (its driver is this process)",
 		"executor-command": "every executor of a shell session runs the shell's agent",
@@ -95,8 +100,8 @@ func notForShell() map[string]string {
 	}
 }
 
-// layers returns the --conf layer and the explicit-flags layer, for client.Merge.
-func (f *submitFlags) layers() (confLayer, flagLayer map[string]string, err error) {
+// Layers returns the --conf layer and the explicit-flags layer, for client.Resolve.
+func (f *Flags) Layers() (confLayer, flagLayer map[string]string, err error) {
 	confLayer = map[string]string{}
 	for _, c := range f.conf {
 		k, v, err := client.ParseConfFlag(c)
@@ -125,7 +130,7 @@ func (f *submitFlags) layers() (confLayer, flagLayer map[string]string, err erro
 			flagLayer[r.prefix+k+client.KeyResourceAmountSuffix] = v
 		}
 	}
-	f.fs.Visit(func(fl *pflag.Flag) {
+	f.FS.Visit(func(fl *pflag.Flag) {
 		key, ok := f.keyOf[fl.Name]
 		if !ok {
 			return

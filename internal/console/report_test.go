@@ -1,4 +1,4 @@
-package main
+package console
 
 import (
 	"bytes"
@@ -10,11 +10,11 @@ import (
 )
 
 func TestExitErrorAndFirstLine(t *testing.T) {
-	if got := (exitError{code: 3}).Error(); got != "exit status 3" {
-		t.Errorf("exitError = %q", got)
+	if got := (ExitError{Code: 3}).Error(); got != "exit status 3" {
+		t.Errorf("ExitError = %q", got)
 	}
-	if firstLineOf("a\nb") != "a" || firstLineOf("one") != "one" || firstLineOf("") != "" {
-		t.Error("firstLineOf")
+	if FirstLine("a\nb") != "a" || FirstLine("one") != "one" || FirstLine("") != "" {
+		t.Error("FirstLine")
 	}
 }
 
@@ -23,7 +23,7 @@ func TestPrintReport(t *testing.T) {
 	log := logrus.New()
 	log.SetOutput(&buf)
 	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true, DisableQuote: true})
-	show := printReport(&cliEnv{log: log})
+	show := ReportPrinter(log)
 	show(&client.Report{ID: "application_1_0001", State: "ACCEPTED"})
 	show(&client.Report{ID: "application_1_0001", State: "RUNNING", TrackingURL: "http://rm/proxy/a/"})
 	show(&client.Report{ID: "application_1_0001", State: "RUNNING", TrackingURL: "http://rm/proxy/a/", Diagnostics: "line one\nline two"})

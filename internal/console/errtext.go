@@ -1,15 +1,15 @@
-package main
+package console
 
 import (
 	"strings"
 )
 
-// briefError is err's message as the user sees it: the first line's chain
+// BriefError is err's message as the user sees it: the first line's chain
 // of "operation: cause" segments without the packages' tags and without the
 // segments that only repeat what an earlier one said (the RPC method and
 // address named again by each layer, "kill X" then "killing X"). Further
 // lines, such as a compiler's output, stay as they are.
-func briefError(err error) string {
+func BriefError(err error) string {
 	msg := err.Error()
 	first, rest, multiline := strings.Cut(msg, "\n")
 	segs := strings.Split(first, ": ")

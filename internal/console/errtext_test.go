@@ -1,7 +1,8 @@
-package main
+package console
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -30,20 +31,9 @@ func TestBriefError(t *testing.T) {
 			"upload app: write: disk full", "upload app: write: disk full",
 		},
 	} {
-		if got := briefError(errors.New(tc.in)); got != tc.want {
-			t.Errorf("briefError(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		if got := BriefError(errors.New(tc.in)); got != tc.want {
+			t.Errorf("BriefError(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
-	}
-}
-
-func TestExitCodeNamesTheOperationOnce(t *testing.T) {
-	var out, errOut syncBuffer
-	env := &cliEnv{stdout: &out, stderr: &errOut}
-	if code := exitCode(env, "kill", errors.New("kill application_1_0001: yarn: killing application_1_0001: refused")); code != 1 {
-		t.Errorf("exit %d", code)
-	}
-	if got, want := errOut.String(), "spindle: kill application_1_0001: refused\n"; got != want {
-		t.Errorf("stderr %q, want %q", got, want)
 	}
 }
 
@@ -55,8 +45,18 @@ func TestBriefDiagnostics(t *testing.T) {
 		"  Application killed by user.  ":     "Application killed by user.",
 		"":                                    "",
 	} {
-		if got := briefDiagnostics(in); got != want {
-			t.Errorf("briefDiagnostics(%q) = %q, want %q", in, got, want)
+		if got := BriefDiagnostics(in); got != want {
+			t.Errorf("BriefDiagnostics(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestExitCodeNamesTheOperationOnce(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := ExitCode(&out, &errOut, "kill", errors.New("kill application_1_0001: yarn: killing application_1_0001: refused")); code != 1 {
+		t.Errorf("exit %d", code)
+	}
+	if got, want := errOut.String(), "spindle: kill application_1_0001: refused\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
 	}
 }

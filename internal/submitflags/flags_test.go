@@ -1,4 +1,4 @@
-package main
+package submitflags
 
 import (
 	"errors"
@@ -8,17 +8,18 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/internal/console"
 )
 
 // parseSubmit parses args with the submit flags and returns them with the layers.
-func parseSubmit(t *testing.T, args ...string) (*submitFlags, map[string]string, map[string]string) {
+func parseSubmit(t *testing.T, args ...string) (*Flags, map[string]string, map[string]string) {
 	t.Helper()
-	f := newSubmitFlags("submit", nil)
-	f.fs.SetOutput(new(strings.Builder))
-	if err := f.fs.Parse(args); err != nil {
+	f := New("submit", nil)
+	f.FS.SetOutput(new(strings.Builder))
+	if err := f.FS.Parse(args); err != nil {
 		t.Fatalf("parse %q: %v", args, err)
 	}
-	conf, flags, err := f.layers()
+	conf, flags, err := f.Layers()
 	if err != nil {
 		t.Fatalf("layers of %q: %v", args, err)
 	}
@@ -32,7 +33,7 @@ func TestSubmitFlagsExplicitOnly(t *testing.T) {
 	if len(conf) != 0 || len(flags) != 0 {
 		t.Errorf("no flags: conf=%v flags=%v", conf, flags)
 	}
-	if got := f.fs.Args(); !reflect.DeepEqual(got, []string{"app"}) {
+	if got := f.FS.Args(); !reflect.DeepEqual(got, []string{"app"}) {
 		t.Errorf("args = %q", got)
 	}
 }
@@ -89,7 +90,7 @@ func TestSubmitFlagsConfRepeatLastWins(t *testing.T) {
 
 func TestSubmitFlagsAppArgsStayWithApp(t *testing.T) {
 	f, _, flags := parseSubmit(t, "--num-executors", "3", "app", "--num-executors", "5", "--conf", "x=y", "-v")
-	if got, want := f.fs.Args(), []string{"app", "--num-executors", "5", "--conf", "x=y", "-v"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.FS.Args(), []string{"app", "--num-executors", "5", "--conf", "x=y", "-v"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("args = %q, want %q", got, want)
 	}
 	if flags[client.KeyNumExecutors] != "3" {
@@ -100,7 +101,7 @@ func TestSubmitFlagsAppArgsStayWithApp(t *testing.T) {
 	}
 	// "--" ends the flags too.
 	f, _, _ = parseSubmit(t, "--", "--app-looking-like-a-flag", "x")
-	if got := f.fs.Args(); !reflect.DeepEqual(got, []string{"--app-looking-like-a-flag", "x"}) {
+	if got := f.FS.Args(); !reflect.DeepEqual(got, []string{"--app-looking-like-a-flag", "x"}) {
 		t.Errorf("after --: args = %q", got)
 	}
 }
@@ -115,11 +116,11 @@ func TestSubmitFlagsLayerErrors(t *testing.T) {
 		{[]string{"--env", "NOVALUE", "app"}, `--env "NOVALUE": want K=V`},
 		{[]string{"--env", "=v", "app"}, "want K=V"},
 	} {
-		f := newSubmitFlags("submit", nil)
-		if err := f.fs.Parse(tc.args); err != nil {
+		f := New("submit", nil)
+		if err := f.FS.Parse(tc.args); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := f.layers()
+		_, _, err := f.Layers()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want %q", tc.args, err, tc.want)
 		}
@@ -127,28 +128,28 @@ func TestSubmitFlagsLayerErrors(t *testing.T) {
 }
 
 func TestSubmitFlagsUnknownFlag(t *testing.T) {
-	f := newSubmitFlags("submit", nil)
-	f.fs.SetOutput(new(strings.Builder))
-	err := parseFlags(f.fs, []string{"--bogus", "app"})
-	var ue usageError
+	f := New("submit", nil)
+	f.FS.SetOutput(new(strings.Builder))
+	err := console.ParseFlags(f.FS, []string{"--bogus", "app"})
+	var ue console.UsageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "unknown flag --bogus") {
 		t.Errorf("unknown flag: err = %v, want a usageError naming --bogus", err)
 	}
-	f = newSubmitFlags("submit", nil)
-	f.fs.SetOutput(new(strings.Builder))
-	var help helpRequested
-	if err := parseFlags(f.fs, []string{"--help"}); !errors.As(err, &help) || help.fs != f.fs {
+	f = New("submit", nil)
+	f.FS.SetOutput(new(strings.Builder))
+	var help console.HelpRequested
+	if err := console.ParseFlags(f.FS, []string{"--help"}); !errors.As(err, &help) || help.FS != f.FS {
 		t.Errorf("--help: err = %v, want helpRequested", err)
 	}
 }
 
 func TestSubmitFlagsExtra(t *testing.T) {
 	var extra *string
-	f := newSubmitFlags("shell", func(fs *pflag.FlagSet) { extra = fs.String("extra", "d", "an extra flag") })
-	if err := f.fs.Parse([]string{"--extra", "x", "--queue", "q"}); err != nil {
+	f := New("shell", func(fs *pflag.FlagSet) { extra = fs.String("extra", "d", "an extra flag") })
+	if err := f.FS.Parse([]string{"--extra", "x", "--queue", "q"}); err != nil {
 		t.Fatal(err)
 	}
-	_, flags, err := f.layers()
+	_, flags, err := f.Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,9 +162,9 @@ func TestSubmitFlagsExtra(t *testing.T) {
 }
 
 func TestSubmitFlagsEveryKeyedFlagExists(t *testing.T) {
-	f := newSubmitFlags("submit", nil)
+	f := New("submit", nil)
 	for name, key := range f.keyOf {
-		if f.fs.Lookup(name) == nil {
+		if f.FS.Lookup(name) == nil {
 			t.Errorf("keyOf names flag --%s that does not exist", name)
 		}
 		if !strings.HasPrefix(key, "spindle.") {
@@ -171,7 +172,32 @@ func TestSubmitFlagsEveryKeyedFlagExists(t *testing.T) {
 		}
 	}
 	// Defaults shown in --help are the built-in ones.
-	if got := f.fs.Lookup("num-executors").DefValue; got != client.Default(client.KeyNumExecutors) {
+	if got := f.FS.Lookup("num-executors").DefValue; got != client.Default(client.KeyNumExecutors) {
 		t.Errorf("num-executors default = %q", got)
+	}
+}
+
+func TestTypedNumericFlags(t *testing.T) {
+	for _, flag := range []string{"num-executors", "executor-cores", "driver-cores", "max-app-attempts", "priority"} {
+		f := New("submit", nil)
+		if typ := f.FS.Lookup(flag).Value.Type(); typ != "int" {
+			t.Errorf("--%s is of type %s", flag, typ)
+		}
+	}
+	_, _, flags := parseSubmit(t, "--num-executors", " 4", "app")
+	if flags[client.KeyNumExecutors] != "4" {
+		t.Errorf("--num-executors ' 4' = %q", flags[client.KeyNumExecutors])
+	}
+	// max-app-attempts defaults to the cluster's: empty, and not in the layer.
+	f, _, flags := parseSubmit(t, "app")
+	if _, ok := flags[client.KeyMaxAppAttempts]; ok || f.FS.Lookup("max-app-attempts").DefValue != client.Default(client.KeyMaxAppAttempts) {
+		t.Errorf("max-app-attempts default leaked: %v", flags)
+	}
+}
+
+func TestShortConf(t *testing.T) {
+	_, conf, _ := parseSubmit(t, "-c", "spindle.executor.maxFailures=4", "-c", "k=v", "app")
+	if want := map[string]string{"spindle.executor.maxFailures": "4", "k": "v"}; !reflect.DeepEqual(conf, want) {
+		t.Errorf("-c: conf = %v, want %v", conf, want)
 	}
 }
