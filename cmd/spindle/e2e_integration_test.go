@@ -59,6 +59,7 @@ var e2eSizes = []string{"--executor-memory", "128m", "--driver-memory", "256m"}
 type e2eBins struct {
 	dir                                 string
 	spindle, pi, exit3, sleeper, crashy string
+	probe                               string
 	buildErr                            error
 }
 
@@ -101,6 +102,7 @@ func buildE2E(dir string) e2eBins {
 		{&b.exit3, "exit3", "../../testdata/e2e/exit3", nil},
 		{&b.sleeper, "sleeper", "../../testdata/e2e/sleeper", nil},
 		{&b.crashy, "crashy", "../../testdata/e2e/crashy", nil},
+		{&b.probe, "probe", "../../testdata/e2e/probe", nil},
 	}
 	for _, bd := range builds {
 		out := filepath.Join(dir, "bin", bd.name)
