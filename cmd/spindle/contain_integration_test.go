@@ -120,15 +120,16 @@ func drivers(id string) []procInfo {
 	return out
 }
 
-// driverScripts counts the running driver scripts of id.
-func driverScripts(id string) int {
-	n := 0
+// driverContainers counts the containers (working directories) in which
+// processes of id's drivers run: one per running driver.
+func driverContainers(id string) int {
+	dirs := map[string]bool{}
 	for _, p := range drivers(id) {
-		if strings.Contains(p.cmdline, "contain.sh") {
-			n++
+		if cwd, err := os.Readlink("/proc/" + strconv.Itoa(p.pid) + "/cwd"); err == nil {
+			dirs[cwd] = true
 		}
 	}
-	return n
+	return len(dirs)
 }
 
 // waitFor polls cond until it holds, failing the test at ctx's end.
@@ -210,7 +211,7 @@ func TestE2EContainClusterAMKilled(t *testing.T) {
 	// Attempt 2: its driver runs, and never beside another.
 	most := 0
 	waitFor(t, ctx, "attempt 2's driver", func() bool {
-		n := driverScripts(a.str)
+		n := driverContainers(a.str)
 		most = max(most, n)
 		for _, d := range drivers(a.str) {
 			for _, old := range pids {
