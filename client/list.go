@@ -65,4 +65,3 @@ func SplitList(s string) ([]string, error) {
 	flush()
 	return out, nil
 }
-
