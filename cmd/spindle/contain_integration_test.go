@@ -159,6 +159,17 @@ func ppid(pid int) int {
 	return n
 }
 
+// amAncestor returns the `spindle am` process above pid, or 0.
+func amAncestor(pid int) int {
+	for p := ppid(pid); p > 1; p = ppid(p) {
+		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
+		if f := strings.Split(string(cmdline), "\x00"); len(f) > 1 && f[1] == "am" {
+			return p
+		}
+	}
+	return 0
+}
+
 // gone reports whether none of the pids is alive (zombies count as dead).
 func gone(pids []int) bool {
 	for _, pid := range pids {
@@ -192,12 +203,12 @@ func TestE2EContainClusterAMKilled(t *testing.T) {
 	am := 0
 	for _, d := range first {
 		pids = append(pids, d.pid)
-		if strings.Contains(d.cmdline, "contain.sh") {
-			am = ppid(ppid(d.pid)) // script <- spindle supervise <- spindle am
+		if strings.Contains(d.cmdline, "contain.sh") && am == 0 {
+			am = amAncestor(d.pid)
 		}
 	}
 	if am == 0 {
-		t.Fatalf("no driver script among:\n%s", describe(first))
+		t.Fatalf("no driver script under a `spindle am` among:\n%s", describe(first))
 	}
 	t.Logf("attempt 1: AM pid %d; driver processes:\n%s", am, describe(first))
 	if err := syscall.Kill(am, syscall.SIGKILL); err != nil {

@@ -113,6 +113,12 @@ func buildE2E(dir string) e2eBins {
 		*bd.out = out
 	}
 	fmt.Fprintf(os.Stderr, "e2e: built spindle %s and the helpers in %s\n", version, time.Since(start).Round(time.Millisecond))
+	// SPINDLE_E2E_SPINDLE runs the tests against another spindle binary (an
+	// older build, to see that a test fails without a fix).
+	if other := os.Getenv("SPINDLE_E2E_SPINDLE"); other != "" {
+		b.spindle = other
+		fmt.Fprintf(os.Stderr, "e2e: testing the spindle binary %s (SPINDLE_E2E_SPINDLE)\n", other)
+	}
 	return b
 }
 
