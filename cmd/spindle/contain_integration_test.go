@@ -109,6 +109,16 @@ func checkNoneLeft(t *testing.T, id string, within time.Duration) {
 	}
 }
 
+// killLeftovers registers a cleanup that kills what remains of id when a
+// test stopped early (on code without the fix, drivers survive with ppid 1).
+func killLeftovers(t *testing.T, id string) {
+	t.Cleanup(func() {
+		for _, p := range idProcesses(id) {
+			_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+	})
+}
+
 // drivers returns the processes of id started by a driver.
 func drivers(id string) []procInfo {
 	var out []procInfo
@@ -197,6 +207,7 @@ func TestE2EContainClusterAMKilled(t *testing.T) {
 	args := append([]string{"submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "1", "--max-app-attempts", "2"}, e2eSizes...)
 	p := startSpindle(t, nil, append(args, script)...)
 	a := trackApp(t, cl, p.waitOutput(t, ctx, submittedRE)[1])
+	killLeftovers(t, a.str)
 	waitFor(t, ctx, "attempt 1's driver and its children", func() bool { return len(drivers(a.str)) >= 3 })
 	first := drivers(a.str)
 	var pids []int
@@ -264,6 +275,7 @@ func TestE2EContainClientSignals(t *testing.T) {
 				"--conf", "spindle.driver.timeout=10s"}, e2eSizes...)
 			p := startSpindle(t, nil, append(args, script)...)
 			a := trackApp(t, cl, p.waitOutput(t, ctx, submittedRE)[1])
+			killLeftovers(t, a.str)
 			waitFor(t, ctx, "the local driver and its children", func() bool { return len(drivers(a.str)) >= 3 })
 			p.waitOutput(t, ctx, regexp.MustCompile(`contain: executor `+a.str+` started`+`|`+`contain: driver`))
 			waitState(t, ctx, cl, a, "RUNNING")
@@ -298,6 +310,7 @@ func TestE2EContainClientAppKilled(t *testing.T) {
 	args := append([]string{"submit", "--master", "yarn", "--deploy-mode", "client", "--num-executors", "1"}, e2eSizes...)
 	p := startSpindle(t, nil, append(args, script)...)
 	a := trackApp(t, cl, p.waitOutput(t, ctx, submittedRE)[1])
+	killLeftovers(t, a.str)
 	waitFor(t, ctx, "the local driver and its children", func() bool { return len(drivers(a.str)) >= 3 })
 	waitState(t, ctx, cl, a, "RUNNING")
 	k := runSpindle(t, ctx, nil, "kill", a.str)
@@ -330,6 +343,7 @@ func TestE2EContainShell(t *testing.T) {
 	}
 	p := startBinary(t, "/bin/sh", nil, "-c", `exec "$0" shell --master yarn --num-executors 1 --executor-memory 128m < "$1"`, e2e.spindle, cmds)
 	a := trackApp(t, cl, p.waitOutput(t, ctx, regexp.MustCompile(`started (application_\d+_\d+)`))[1])
+	killLeftovers(t, a.str)
 	code := p.wait(t, ctx)
 	t.Logf("spindle shell exited %d", code)
 	if code != 0 {
@@ -356,6 +370,7 @@ func TestE2EContainLocal(t *testing.T) {
 			}
 			p := startSpindle(t, nil, args...)
 			id := p.waitOutput(t, ctx, idRE)[1]
+			killLeftovers(t, id)
 			if how == "SIGINT" {
 				waitFor(t, ctx, "the driver's and the executor's children", func() bool { return len(idProcesses(id)) >= 6 })
 				_ = p.cmd.Process.Signal(syscall.SIGINT)
