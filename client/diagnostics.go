@@ -26,11 +26,37 @@ func Summary(diagnostics string) string {
 			reason = strings.TrimSpace(reason[i+1:])
 		}
 	}
-	reason, _, _ = strings.Cut(reason, "\n")
-	if reason = strings.TrimSpace(reason); reason == "" || strings.Contains(first, reason) {
+	reason = javaReason(reason)
+	if reason == "" || strings.Contains(first, reason) {
 		return first
 	}
 	return first + ": " + reason
+}
+
+// javaReason is the first line of a container's diagnostics, or, when they
+// are a Java stack trace ("java.lang.reflect.UndeclaredThrowableException\n
+// at ...\nCaused by: ...YarnException: Download and unpack failed"), the
+// messages of its causes, outermost first, without the exception classes.
+func javaReason(diag string) string {
+	first, _, _ := strings.Cut(diag, "\n")
+	first = strings.TrimSpace(first)
+	var causes []string
+	for _, line := range strings.Split(diag, "\n") {
+		c, ok := strings.CutPrefix(strings.TrimSpace(line), "Caused by: ")
+		if !ok {
+			continue
+		}
+		if class, msg, ok := strings.Cut(c, ": "); ok && !strings.ContainsRune(class, ' ') {
+			c = msg
+		} else if !strings.ContainsRune(c, ' ') {
+			continue // an exception without a message
+		}
+		causes = append(causes, strings.TrimSpace(c))
+	}
+	if len(causes) == 0 || strings.ContainsRune(first, ' ') && !strings.HasSuffix(first, "Exception") {
+		return first
+	}
+	return strings.Join(causes, ": ")
 }
 
 // onReport is the session's report callback: the caller's, after saying so

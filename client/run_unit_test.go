@@ -121,3 +121,18 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary = %q", got)
 	}
 }
+
+func TestSummaryJavaStackTrace(t *testing.T) {
+	d := "Application application_1_0047 failed 1 times due to AM Container for appattempt_1_0047_000001 exited with  exitCode: -1000\n" +
+		"Failing this attempt.Diagnostics: [2026-12-01 16:58:58.115]\njava.lang.reflect.UndeclaredThrowableException\n" +
+		"\tat org.apache.hadoop.security.UserGroupInformation.doAs(UserGroupInformation.java:1780)\n" +
+		"Caused by: org.apache.hadoop.yarn.exceptions.YarnException: Download and unpack failed\n" +
+		"\tat org.apache.hadoop.yarn.util.FSDownload.downloadAndUnpack(FSDownload.java:310)\n\t... 10 more\n" +
+		"Caused by: java.io.IOException: Error executing command. gzip -dc | (cd 'x' && tar -x ) Process exited with exit code 2.\n" +
+		"\tat org.apache.hadoop.fs.FileUtil.runCommandOnStream(FileUtil.java:803)\n"
+	want := "Application application_1_0047 failed 1 times due to AM Container for appattempt_1_0047_000001 exited with  exitCode: -1000: " +
+		"Download and unpack failed: Error executing command. gzip -dc | (cd 'x' && tar -x ) Process exited with exit code 2."
+	if got := Summary(d); got != want {
+		t.Errorf("Summary =\n%q\nwant\n%q", got, want)
+	}
+}

@@ -59,6 +59,7 @@ var e2eSizes = []string{"--executor-memory", "128m", "--driver-memory", "256m"}
 type e2eBins struct {
 	dir                                 string
 	spindle, pi, exit3, sleeper, crashy string
+	probe                               string
 	buildErr                            error
 }
 
@@ -101,6 +102,7 @@ func buildE2E(dir string) e2eBins {
 		{&b.exit3, "exit3", "../../testdata/e2e/exit3", nil},
 		{&b.sleeper, "sleeper", "../../testdata/e2e/sleeper", nil},
 		{&b.crashy, "crashy", "../../testdata/e2e/crashy", nil},
+		{&b.probe, "probe", "../../testdata/e2e/probe", nil},
 	}
 	for _, bd := range builds {
 		out := filepath.Join(dir, "bin", bd.name)
@@ -111,6 +113,12 @@ func buildE2E(dir string) e2eBins {
 		*bd.out = out
 	}
 	fmt.Fprintf(os.Stderr, "e2e: built spindle %s and the helpers in %s\n", version, time.Since(start).Round(time.Millisecond))
+	// SPINDLE_E2E_SPINDLE runs the tests against another spindle binary (an
+	// older build, to see that a test fails without a fix).
+	if other := os.Getenv("SPINDLE_E2E_SPINDLE"); other != "" {
+		b.spindle = other
+		fmt.Fprintf(os.Stderr, "e2e: testing the spindle binary %s (SPINDLE_E2E_SPINDLE)\n", other)
+	}
 	return b
 }
 

@@ -230,8 +230,10 @@ func planItem(it Item) (PlannedItem, error) {
 	if pi.Type != spec.TypeFile && pi.Type != spec.TypeArchive {
 		return pi, fmt.Errorf("%q: unknown resource type %q (want %q or %q)", it.Source, it.Type, spec.TypeFile, spec.TypeArchive)
 	}
-	src := strings.TrimSpace(it.Source)
-	if src == "" {
+	// Not trimmed: a quoted list item keeps its spaces (client.SplitList
+	// already dropped the unquoted ones), and a file name may end in one.
+	src := it.Source
+	if strings.TrimSpace(src) == "" {
 		return pi, errors.New("empty source")
 	}
 	var alias, base string
