@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -84,10 +85,16 @@ func (t *lineTail) lines() []string {
 	return out
 }
 
+// amLogLine matches the AM's own log lines in its container's stderr
+// (console.LineFormatter with console.ContainerTimeLayout), which share the
+// file with the driver's stderr.
+var amLogLine = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO|WARN|ERROR|FATAL|PANIC|TRACE) `)
+
 // isAMLogLine reports whether a line of the AM container's stderr is the
-// AM's own log line (logrus's text format), not the driver's.
+// AM's own log line, not the driver's: the AM's line format, or logrus's
+// text format of older AMs.
 func isAMLogLine(l string) bool {
-	return strings.HasPrefix(l, `time="`) && strings.Contains(l, " level=")
+	return amLogLine.MatchString(l) || strings.HasPrefix(l, `time="`) && strings.Contains(l, " level=")
 }
 
 // amContainer returns the AM container of the application's latest attempt.

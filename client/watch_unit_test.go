@@ -147,7 +147,9 @@ func TestLineTailAndAMLines(t *testing.T) {
 	if got := strings.Join(tl.lines(), ","); got != "cd,e" {
 		t.Errorf("tail: %q", got)
 	}
-	if !isAMLogLine(`time="16:10:01.933" level=info msg="driver started"`) || isAMLogLine("level=info from the driver") {
+	if !isAMLogLine(`time="16:10:01.933" level=info msg="driver started"`) || isAMLogLine("level=info from the driver") ||
+		!isAMLogLine("2026-12-01 17:00:44.298 INFO  driver started: ./pi (pid 42) app=application_1_0001") ||
+		isAMLogLine("2026-12-01 a driver line that starts with a date") {
 		t.Error("isAMLogLine")
 	}
 }
