@@ -10,7 +10,16 @@ import (
 var knownKeys = []string{KeyMaster, KeyDeployMode, KeyName, KeyQueue, KeyNumExecutors, KeyExecutorMemory,
 	KeyExecutorCores, KeyDriverMemory, KeyDriverCores, KeyAMMemory, KeyAMCores, KeyFiles, KeyArchives, KeyJars,
 	KeyExecutorCommand, KeyMaxAppAttempts, KeyTags, KeyPriority, KeyNodeLabel, KeyWait, KeyVerbose, KeyBinary,
-	KeyMaxExecutorFailures, KeyDriverTimeout, KeyStagingDir}
+	KeyMaxExecutorFailures, KeyDriverTimeout, KeyStagingDir, KeyTasks, KeyAMPort,
+	KeyPrincipal, KeyKeytab, KeyProxyUser, KeyFileSystems, KeyRenewalInterval, KeyTokenRenewer,
+	KeyExecutorNodes, KeyExecutorRacks, KeyRelaxLocality, KeyPlacement, KeyAMNodeLabel, KeyExecutorNodeLabel,
+	KeyExcludeNodes, KeyExcludeOnFailure, KeyMaxFailedExecutorsPerNode, KeyExcludeTimeout,
+	KeyFailuresValidityInterval, KeyAMAttemptFailuresValidityInterval}
+
+// knownPrefixes are the option key prefixes ResolveOptions reads; the keys
+// below them are checked where they are parsed.
+var knownPrefixes = []string{KeyEnvPrefix, KeyHadoopPrefix, KeyExecutorResourcePrefix, KeyDriverResourcePrefix,
+	"spindle.dynamicAllocation."}
 
 // sparkKeys are the spark-submit keys with a spindle equivalent (the README's
 // flag table).
@@ -91,8 +100,10 @@ func translateKey(k string) (string, keyKind) {
 			return k, keySpindle
 		}
 	}
-	if strings.HasPrefix(k, KeyEnvPrefix) || strings.HasPrefix(k, KeyHadoopPrefix) {
-		return k, keySpindle
+	for _, p := range knownPrefixes {
+		if strings.HasPrefix(k, p) {
+			return k, keySpindle
+		}
 	}
 	if to, ok := sparkKeys[k]; ok {
 		return to, keySpark

@@ -46,3 +46,29 @@ func TestNoWaitClientModeRefused(t *testing.T) {
 		t.Errorf("--no-wait in cluster mode: %v", err)
 	}
 }
+// TestEveryOptionKeyIsKnown: a key spindle reads is never warned about as
+// unknown (and so never dropped).
+func TestEveryOptionKeyIsKnown(t *testing.T) {
+	layer := map[string]string{}
+	for _, k := range knownKeys {
+		layer[k] = "x"
+	}
+	for _, k := range []string{KeyExecutorResourcePrefix + "yarn.io/gpu" + KeyResourceAmountSuffix,
+		KeyDriverResourcePrefix + "gpu" + KeyResourceAmountSuffix, "spindle.dynamicAllocation.enabled",
+		KeyEnvPrefix + "A", KeyHadoopPrefix + "fs.defaultFS"} {
+		layer[k] = "x"
+	}
+	for _, k := range []string{KeyTasks, KeyAMPort, KeyPrincipal, KeyExecutorNodes, KeyRelaxLocality, KeyPlacement,
+		KeyExcludeNodes, KeyExcludeOnFailure, KeyAMAttemptFailuresValidityInterval} {
+		if _, ok := layer[k]; !ok {
+			t.Errorf("%s is not among the known keys", k)
+		}
+	}
+	out, msgs := TranslateKeys(layer, "--conf")
+	if len(msgs) != 0 {
+		t.Errorf("messages for known keys: %q", msgs)
+	}
+	if len(out) != len(layer) {
+		t.Errorf("%d of %d known keys kept", len(out), len(layer))
+	}
+}
