@@ -21,7 +21,15 @@ type Submission struct {
 	AppLink string
 	// Binary is the local spindle binary to ship, or "" when Opts.Binary names one on the cluster.
 	Binary string
+	// LocalDriver is set when a driver runs on this machine without APP (a
+	// shell session): the application is then in client mode even without APP.
+	LocalDriver bool
 }
+
+// executorsOnly reports whether the application has no driver at all: no APP
+// and no local driver. Its AM ends it once the executors are done, whatever
+// the deploy mode (no client-mode driver would send heartbeats).
+func (s *Submission) executorsOnly() bool { return s.Opts.App == "" && !s.LocalDriver }
 
 // Prepare checks everything that can be checked without the cluster: the program and
 // every --files/--archives/--jars entry exist, link names do not collide, and a spindle

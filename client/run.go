@@ -176,6 +176,9 @@ type session struct {
 // runYARN submits the application and, unless told not to wait, sees it to its end.
 func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunConfig) (*Outcome, error) {
 	sub, err := Prepare(opts, cfg.Executable)
+	if sub != nil {
+		sub.LocalDriver = cfg.Driver != nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +205,7 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 		return &Outcome{ID: app.ID, Submitted: true}, nil
 	}
 	s := &session{cl: cl, app: app, opts: opts, cfg: cfg}
-	cluster := (opts.DeployMode == "cluster" || opts.Tasks != "") && cfg.Driver == nil
+	cluster := (opts.DeployMode == "cluster" || opts.Tasks != "" || opts.App == "") && cfg.Driver == nil
 	w := newWatcher(cfg, app, cluster && !cfg.Quiet)
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()

@@ -341,7 +341,7 @@ func checkSizes(o *Options, maxCap *yarnpb.ResourceProto) error {
 func (c *Cluster) appSpec(sub *Submission, id yarn.ApplicationID, stagingDir string, resources []spec.Resource, nodes []spec.Node) *spec.App {
 	o := sub.Opts
 	mode := spec.ModeCluster
-	if o.DeployMode == "client" {
+	if o.DeployMode == "client" && !sub.executorsOnly() {
 		mode = spec.ModeClient
 	}
 	attempts := o.MaxAppAttempts
