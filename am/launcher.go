@@ -27,10 +27,13 @@ import (
 //   - otherwise it runs the command supervised (proc.Supervise): what the
 //     command starts ends with it.
 //
+// supervisor is the spindle binary that runs the command under `spindle
+// supervise` when the launcher stays its parent, so that whatever the command
+// starts (even in a session of its own) ends with it.
 // A command that exits non-zero comes back as an *ExitCodeError.
-func LaunchExecutor(ctx context.Context, args []string) error {
+func LaunchExecutor(ctx context.Context, args []string, supervisor string) error {
 	if len(args) > 0 && args[0] == "--tasks" {
-		return launchLocalTasks(ctx, args[1:])
+		return launchLocalTasks(ctx, args[1:], supervisor)
 	}
 	if len(args) != 2 || args[0] != "--launch" {
 		return fmt.Errorf("usage: spindle executor --launch %s", spec.ExecutorFileName)
@@ -53,7 +56,7 @@ func LaunchExecutor(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		tl := &TaskLauncher{Client: c, Command: l.Command, Env: env, Stdout: os.Stdout, Stderr: os.Stderr}
+		tl := &TaskLauncher{Client: c, Command: l.Command, Env: env, Supervisor: supervisor, Stdout: os.Stdout, Stderr: os.Stderr}
 		return tl.Run(ctx)
 	}
 	path, err := exec.LookPath(l.Command[0])
@@ -61,7 +64,7 @@ func LaunchExecutor(ctx context.Context, args []string) error {
 		return fmt.Errorf("executor command %q: %w", l.Command[0], err)
 	}
 	if f := os.Getenv(spec.EnvAMAddressFile); f != "" && os.Getenv(container.EnvAMURL) != "" {
-		return runProxied(ctx, append([]string{path}, l.Command[1:]...), env, f)
+		return runProxied(ctx, append([]string{path}, l.Command[1:]...), env, f, supervisor)
 	}
 	exit := proc.Supervise(proc.Supervised{Command: append([]string{path}, l.Command[1:]...), Env: env, Grace: proc.StopGrace})
 	if exit.Err != nil {
@@ -75,7 +78,7 @@ func LaunchExecutor(ctx context.Context, args []string) error {
 
 // launchLocalTasks is a local-mode job array's executor: `spindle executor
 // --tasks -- CMD ARGS...`, started without a shell by the local AM.
-func launchLocalTasks(ctx context.Context, args []string) error {
+func launchLocalTasks(ctx context.Context, args []string, supervisor string) error {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
@@ -89,7 +92,7 @@ func launchLocalTasks(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tl := &TaskLauncher{Client: c, Command: args, Env: os.Environ(), Stdout: os.Stdout, Stderr: os.Stderr}
+	tl := &TaskLauncher{Client: c, Command: args, Env: os.Environ(), Supervisor: supervisor, Stdout: os.Stdout, Stderr: os.Stderr}
 	return tl.Run(ctx)
 }
 

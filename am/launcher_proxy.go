@@ -31,7 +31,7 @@ func (e *ExitCodeError) Error() string {
 // restarting the executor. The child dies with the launcher; a SIGTERM to the
 // launcher (the NodeManager stopping the container) is passed on, and the
 // launcher ends with the child's exit code.
-func runProxied(ctx context.Context, command, baseEnv []string, addrFile string) error {
+func runProxied(ctx context.Context, command, baseEnv []string, addrFile, supervisor string) error {
 	u, err := url.Parse(addrFile)
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", "the AM address file", addrFile, err)
@@ -70,7 +70,7 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile string)
 	}
 	// The command talks plain HTTP to the proxy on 127.0.0.1, which pins the AM's key.
 	env := proc.Environ(withoutVar(baseEnv, container.EnvAMPubKeySHA256), map[string]string{container.EnvAMURL: local})
-	r, err := proc.Start(proc.Process{Command: command, Env: env,
+	r, err := proc.Start(proc.Process{Command: command, Env: env, Supervisor: supervisor,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, DieWithParent: true})
 	if err != nil {
 		return fmt.Errorf("run executor command %q: %w", command[0], err)

@@ -43,6 +43,9 @@ type TaskLauncher struct {
 	// Env is the command's environment before the task's variables (nil:
 	// this process's).
 	Env []string
+	// Supervisor, when set, is the spindle binary that runs each task's
+	// command under `spindle supervise` (see proc.Process.Supervisor).
+	Supervisor string
 	// Stdout and Stderr receive the command's output.
 	Stdout, Stderr io.Writer
 	// Log receives the launcher's own lines (default: Stderr).
@@ -82,7 +85,7 @@ func (tl *TaskLauncher) runTask(ctx context.Context, l container.TaskLease) erro
 	if len(l.Body) <= maxEnvTask && bytes.IndexByte(l.Body, 0) < 0 {
 		env[EnvTask] = string(l.Body)
 	}
-	r, err := proc.Start(proc.Process{Command: tl.Command, Env: proc.Environ(tl.baseEnv(), env), Stdin: bytes.NewReader(l.Body),
+	r, err := proc.Start(proc.Process{Command: tl.Command, Supervisor: tl.Supervisor, Env: proc.Environ(tl.baseEnv(), env), Stdin: bytes.NewReader(l.Body),
 		Stdout: tl.Stdout, Stderr: io.MultiWriter(tl.Stderr, tail), OwnGroup: true, DieWithParent: true})
 	if err != nil {
 		return tl.fail(ctx, l, fmt.Sprintf("could not start the task command: %v", err))

@@ -63,7 +63,7 @@ func TestResolveOptionsAllKeys(t *testing.T) {
 		Wait: false, Verbose: true, Binary: "hdfs:///bin/spindle", StagingDir: "/tmp/stage", DriverTimeout: 90 * time.Second,
 		AMPort:   "40000-40100",
 		Hadoop:   map[string]string{"fs.defaultFS": "hdfs://ns", "yarn.resourcemanager.address": "rm:8032"},
-		Recovery: Recovery{MaxFailedExecutorsPerNode: 2, ExcludeTimeout: time.Hour},
+		Recovery: Recovery{ExcludeTimeout: time.Hour},
 	}
 	if !reflect.DeepEqual(o, want) {
 		t.Errorf("resolved:\n got %+v\nwant %+v", o, want)

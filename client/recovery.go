@@ -49,7 +49,7 @@ type Recovery struct {
 func recoveryDefault(key string) string {
 	switch key {
 	case KeyExcludeOnFailure:
-		return "true"
+		return "false"
 	case KeyMaxFailedExecutorsPerNode:
 		return "2"
 	case KeyExcludeTimeout:

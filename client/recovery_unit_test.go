@@ -11,8 +11,15 @@ func TestResolveRecovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Recovery.MaxFailedExecutorsPerNode != 2 || o.Recovery.ExcludeTimeout != time.Hour || o.Recovery.FailuresValidity != 0 {
-		t.Errorf("defaults = %+v, want 2 failures per node, 1h, no validity interval", o.Recovery)
+	if o.Recovery.MaxFailedExecutorsPerNode != 0 || o.Recovery.ExcludeTimeout != time.Hour || o.Recovery.FailuresValidity != 0 {
+		t.Errorf("defaults = %+v, want exclusion off (as in Spark), 1h, no validity interval", o.Recovery)
+	}
+	o, err = ResolveOptions(map[string]string{KeyMaster: "yarn", KeyExcludeOnFailure: "true"}, "app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Recovery.MaxFailedExecutorsPerNode != 2 {
+		t.Errorf("with %s=true: %+v, want 2 failures per node", KeyExcludeOnFailure, o.Recovery)
 	}
 	o, err = ResolveOptions(map[string]string{KeyMaster: "yarn", KeyExcludeNodes: "a, b:1", KeyExcludeOnFailure: "false",
 		KeyFailuresValidityInterval: "90s", KeyAMAttemptFailuresValidityInterval: "3600000"}, "app", nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spindle-yarn/spindle/am"
 	"github.com/spindle-yarn/spindle/internal/console"
@@ -17,7 +18,11 @@ func cmdExecutor(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "Usage: spindle executor --launch %s\n\nRun by YARN in every executor container: runs the executor command the launch file names.\n", spec.ExecutorFileName)
 		return nil
 	}
-	err := am.LaunchExecutor(ctx, args)
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the spindle binary to supervise the executor with: %w", err)
+	}
+	err = am.LaunchExecutor(ctx, args, self)
 	var ec *am.ExitCodeError
 	if errors.As(err, &ec) {
 		return console.ExitError{Code: ec.Code}

@@ -327,7 +327,7 @@ func TestFaultFailingNodeExcluded(t *testing.T) {
 	}
 	failedThere := 0
 	runFaultCase(t, faultCase{duration: "20s", env: map[string]string{"FAULTY_FAIL_PORT": port},
-		conf: []string{"spindle.executor.failuresValidityInterval=10m", "spindle.excludeOnFailure.application.maxFailedExecutorsPerNode=1"},
+		conf: []string{"spindle.executor.failuresValidityInterval=10m", "spindle.excludeOnFailure.enabled=true", "spindle.excludeOnFailure.application.maxFailedExecutorsPerNode=1"},
 		check: func(t *testing.T, a *faultApp) {
 			logs := containerLogs(a.app.str, "*_000001", "stderr")
 			failed := regexp.MustCompile(`on localhost:`+port+`\) exited with code 1`).FindAllString(logs, -1)
@@ -351,7 +351,7 @@ func TestFaultEveryNodeExcluded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	p := runSpindle(t, ctx, nil, "submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "2",
-		"--env", "FAULTY_FAIL_PORT=all", "--conf", "spindle.executor.maxFailures=50",
+		"--env", "FAULTY_FAIL_PORT=all", "--conf", "spindle.executor.maxFailures=50", "--conf", "spindle.excludeOnFailure.enabled=true",
 		"--conf", "spindle.hadoop.yarn.scheduler.include-port-in-node-name=true", "--executor-memory", "128m",
 		"--driver-memory", "256m", faultyBin(t), "30s", "0")
 	id := submittedRE.FindStringSubmatch(p.stderr())
