@@ -1056,6 +1056,9 @@ func TestE2EClusterCommand(t *testing.T) {
 }
 
 // 11. An unreachable ResourceManager is reported promptly, by address.
+// TestE2EUnreachableRM: an RM that never answers is retried for as long as
+// yarn.resourcemanager.connect.max-wait.ms (15 minutes by default, as in
+// Hadoop; 3 s here), then the command fails naming the address.
 func TestE2EUnreachableRM(t *testing.T) {
 	needCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -1065,6 +1068,8 @@ func TestE2EUnreachableRM(t *testing.T) {
 	site := `<?xml version="1.0"?>
 <configuration>
   <property><name>yarn.resourcemanager.address</name><value>127.0.0.1:1</value></property>
+  <property><name>yarn.resourcemanager.connect.max-wait.ms</name><value>3000</value></property>
+  <property><name>yarn.resourcemanager.connect.retry-interval.ms</name><value>1000</value></property>
 </configuration>
 `
 	if err := os.WriteFile(filepath.Join(conf, "yarn-site.xml"), []byte(site), 0o644); err != nil {
