@@ -18,10 +18,13 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 # call METHOD PATH [curl args...]: prints the HTTP status, the body goes to $tmp/body.
+# On YARN the driver reaches the AM over TLS and pins its key (executors go
+# through spindle's local proxy over plain HTTP); locally it is plain HTTP.
 call() {
 	m=$1 p=$2
 	shift 2
-	curl -sS -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' -X "$m" -H "$auth" "$@" "$api$p"
+	curl -sS ${SPINDLE_AM_PUBKEY_SHA256:+-k --pinnedpubkey sha256//$SPINDLE_AM_PUBKEY_SHA256} \
+		-o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' -X "$m" -H "$auth" "$@" "$api$p"
 }
 
 driver() {

@@ -11,6 +11,9 @@
 # Executors then tell the driver through the AM API; the driver waits for
 # executor 1 so that the application does not end before it has read.
 set -u
+# curl to the AM API: over TLS with its pinned key when SPINDLE_AM_PUBKEY_SHA256
+# is set (the README's am()), plain HTTP to spindle's local proxy otherwise.
+am() { curl -sf ${SPINDLE_AM_PUBKEY_SHA256:+-k --pinnedpubkey sha256//$SPINDLE_AM_PUBKEY_SHA256} "$@"; }
 f="$SPINDLE_TEST_STAGING/$SPINDLE_APP_ID/data.txt"
 if [ "${SPINDLE_TEST_WAIT_REFRESH:-}" = 1 ] && [ -n "${HADOOP_TOKEN_FILE_LOCATION:-}" ]; then
   cp "$HADOOP_TOKEN_FILE_LOCATION" first.tokens
@@ -36,9 +39,9 @@ if [ "${SPINDLE_TEST_WAIT_REFRESH:-}" = 1 ] && [ -n "${HADOOP_TOKEN_FILE_LOCATIO
     fi
     grep -q "can't be found in cache" old.out || { echo "driver: reading with the first token failed otherwise:"; cat old.out; exit 8; }
     echo "role=driver first-token-cancelled"
-    curl -sf -X PUT -H "Authorization: Bearer $SPINDLE_SECRET" --data 1 "$SPINDLE_AM_URL/api/v1/kv/read/cancelled" >/dev/null || exit 5
+    am -X PUT -H "Authorization: Bearer $SPINDLE_SECRET" --data 1 "$SPINDLE_AM_URL/api/v1/kv/read/cancelled" >/dev/null || exit 5
   else
-    curl -sf -H "Authorization: Bearer $SPINDLE_SECRET" "$SPINDLE_AM_URL/api/v1/kv/read/cancelled?wait=60s" >/dev/null ||
+    am -H "Authorization: Bearer $SPINDLE_SECRET" "$SPINDLE_AM_URL/api/v1/kv/read/cancelled?wait=60s" >/dev/null ||
       { echo "executor: the driver never cancelled the first token"; exit 9; }
   fi
 fi
@@ -47,7 +50,7 @@ echo "role=$SPINDLE_ROLE read=$data tokenfile=${HADOOP_TOKEN_FILE_LOCATION:-none
 api="$SPINDLE_AM_URL/api/v1/kv/read"
 auth="Authorization: Bearer $SPINDLE_SECRET"
 if [ "$SPINDLE_ROLE" = executor ]; then
-  curl -sf -X PUT -H "$auth" --data "$data" "$api/$SPINDLE_EXECUTOR_ID" >/dev/null || exit 5
+  am -X PUT -H "$auth" --data "$data" "$api/$SPINDLE_EXECUTOR_ID" >/dev/null || exit 5
 else
-  curl -sf -H "$auth" "$api/1?wait=60s" >/dev/null || { echo "driver: executor 1 never read"; exit 6; }
+  am -H "$auth" "$api/1?wait=60s" >/dev/null || { echo "driver: executor 1 never read"; exit 6; }
 fi
