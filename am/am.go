@@ -52,6 +52,9 @@ type master struct {
 	creds     *credentialSet // the AM's, the driver's and the executors' credentials (nil in local mode)
 	cleanup   func(ctx context.Context) error
 	transport apiTransport // the API's port range and TLS identity (none in local mode)
+	// beforeServe, when set, runs once the API exists but before it listens:
+	// a new attempt restores the previous one's key-value store there.
+	beforeServe func()
 
 	once sync.Once
 	done chan result
@@ -164,6 +167,9 @@ func (m *master) serveAPI(ctx context.Context, wg *sync.WaitGroup) (string, erro
 		return "", fmt.Errorf("start AM HTTP API: %w", err)
 	}
 	m.api = srv
+	if m.beforeServe != nil {
+		m.beforeServe() // no request may see the API before it is ready
+	}
 	ln, err := m.transport.ports.Listen(ctx, m.host)
 	if err != nil {
 		return "", fmt.Errorf("start AM HTTP API (spindle.am.port=%s): %w", m.transport.ports, err)

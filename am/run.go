@@ -238,10 +238,10 @@ func (a *attempt) run(ctx context.Context) error {
 // the ResourceManager, with the API as its RPC port and tracking URL.
 func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (string, error) {
 	var err error
+	a.beforeServe = func() { a.restoreState(ctx) } // a client-mode driver reconnects at once
 	if a.amURL, err = a.serveAPI(apiCtx, wg); err != nil {
 		return "", err
 	}
-	a.restoreState(ctx)
 	u, err := url.Parse(a.amURL)
 	if err != nil {
 		return "", fmt.Errorf("AM API address %q: %w", a.amURL, err)
