@@ -304,6 +304,9 @@ func TestFaultNMRestart(t *testing.T) {
 func TestFaultAMRestartKeepsExecutors(t *testing.T) {
 	needFaults(t, false)
 	runFaultCase(t, faultCase{duration: "70s", keep: true, attempts: 2, inject: func(t *testing.T, apps []*faultApp) {
+		// The AM saves its table and key-value store at most every 2 s (README):
+		// give it that long after the driver's write before it dies.
+		time.Sleep(4 * time.Second)
 		for _, a := range apps {
 			killAM(t, a)
 		}
