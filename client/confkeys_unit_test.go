@@ -46,6 +46,7 @@ func TestNoWaitClientModeRefused(t *testing.T) {
 		t.Errorf("--no-wait in cluster mode: %v", err)
 	}
 }
+
 // TestEveryOptionKeyIsKnown: a key spindle reads is never warned about as
 // unknown (and so never dropped).
 func TestEveryOptionKeyIsKnown(t *testing.T) {

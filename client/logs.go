@@ -11,7 +11,8 @@ import (
 // Logs reads application logs from this cluster; warn receives problems that
 // do not stop the reading (nil: dropped).
 func (c *Cluster) Logs(warn func(msg string)) *LogReader {
-	f := &logs.Fetcher{RM: c.rm, Conf: c.conf, NM: logs.NewNMClient(c.conf.WebAppScheme()), Warn: warn}
+	f := &logs.Fetcher{RM: c.rm, Conf: c.conf, NM: logs.NewNMClient(c.conf.WebAppScheme()), Warn: warn,
+		AcceptedWait: logs.DefaultAcceptedWait}
 	if c.id.Kerberos() {
 		f.OpenFS = func(ctx context.Context, u *url.URL) (logs.FS, error) {
 			return logs.OpenFSAs(ctx, c.conf, u, c.id.Session)

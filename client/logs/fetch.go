@@ -58,6 +58,11 @@ type Fetcher struct {
 	OpenFS func(ctx context.Context, u *url.URL) (FS, error)
 	// Warn receives problems that do not stop the fetch (nil: dropped).
 	Warn func(msg string)
+	// AcceptedWait is how long Fetch waits for an ACCEPTED application's AM
+	// to register (0: not at all). After a ResourceManager failover or
+	// restart a running application shows ACCEPTED, with no containers,
+	// until its AM registers again with the new RM (DefaultAcceptedWait).
+	AcceptedWait time.Duration
 	// MaxNodeScan: when the cluster has at most this many running
 	// NodeManagers, all of them are asked for the application's containers,
 	// which finds containers that already ended (the ResourceManager lists
@@ -249,6 +254,9 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 	case err != nil:
 		return nil, err
 	}
+	if rep, err = f.waitPastAccepted(ctx, app, rep); err != nil {
+		return nil, err
+	}
 	state := rep.GetYarnApplicationState()
 	res := &Result{State: state.String()}
 	owner := opts.Owner
@@ -283,6 +291,28 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 		}
 	}
 	return res, err
+}
+
+// DefaultAcceptedWait is the AcceptedWait of `spindle logs`.
+const DefaultAcceptedWait = 20 * time.Second
+
+// waitPastAccepted returns app's report once it is no longer ACCEPTED, or the
+// last one after f.AcceptedWait.
+func (f *Fetcher) waitPastAccepted(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto) (*yarnpb.ApplicationReportProto, error) {
+	deadline := time.Now().Add(f.AcceptedWait)
+	for rep.GetYarnApplicationState() == yarnpb.YarnApplicationStateProto_ACCEPTED && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+		next, err := f.report(ctx, app)
+		if err != nil {
+			return nil, err
+		}
+		rep = next
+	}
+	return rep, nil
 }
 
 // report asks the RM about app, with a timeout.
