@@ -67,18 +67,14 @@ func (n *NameNode) GetDelegationToken(ctx context.Context, renewer string) (ipc.
 	if t == nil {
 		return ipc.Token{}, errors.New("hdfsnn: getDelegationToken: the NameNode returned no token (is security enabled on it?)")
 	}
-	kind := t.GetKind()
-	if kind == "" {
-		kind = TokenKind
-	}
-	return ipc.Token{Identifier: t.GetIdentifier(), Password: t.GetPassword(), Kind: kind, Service: n.service}, nil
+	return ipc.TokenFromProto(t, TokenKind, n.service), nil
 }
 
 // RenewDelegationToken extends tok and returns its new expiry time. Only
 // the token's renewer may renew it.
 func (n *NameNode) RenewDelegationToken(ctx context.Context, tok ipc.Token) (time.Time, error) {
 	var resp commonpb.RenewDelegationTokenResponseProto
-	if err := n.call(ctx, "renewDelegationToken", &commonpb.RenewDelegationTokenRequestProto{Token: tokenProto(tok)}, &resp); err != nil {
+	if err := n.call(ctx, "renewDelegationToken", &commonpb.RenewDelegationTokenRequestProto{Token: tok.Proto()}, &resp); err != nil {
 		return time.Time{}, err
 	}
 	return time.UnixMilli(int64(resp.GetNewExpiryTime())), nil
@@ -86,17 +82,5 @@ func (n *NameNode) RenewDelegationToken(ctx context.Context, tok ipc.Token) (tim
 
 // CancelDelegationToken revokes tok. Its owner or renewer may cancel it.
 func (n *NameNode) CancelDelegationToken(ctx context.Context, tok ipc.Token) error {
-	return n.call(ctx, "cancelDelegationToken", &commonpb.CancelDelegationTokenRequestProto{Token: tokenProto(tok)}, &commonpb.CancelDelegationTokenResponseProto{})
-}
-
-// tokenProto converts a token to its wire form.
-func tokenProto(t ipc.Token) *commonpb.TokenProto {
-	id, pw := t.Identifier, t.Password
-	if id == nil {
-		id = []byte{}
-	}
-	if pw == nil {
-		pw = []byte{}
-	}
-	return &commonpb.TokenProto{Identifier: id, Password: pw, Kind: proto.String(t.Kind), Service: proto.String(t.Service)}
+	return n.call(ctx, "cancelDelegationToken", &commonpb.CancelDelegationTokenRequestProto{Token: tok.Proto()}, &commonpb.CancelDelegationTokenResponseProto{})
 }

@@ -50,20 +50,7 @@ func TokenToProto(t *ipc.Token) *commonpb.TokenProto {
 	if t == nil {
 		return nil
 	}
-	id := bytes.Clone(t.Identifier)
-	if id == nil {
-		id = []byte{}
-	}
-	pw := bytes.Clone(t.Password)
-	if pw == nil {
-		pw = []byte{}
-	}
-	return &commonpb.TokenProto{
-		Identifier: id,
-		Password:   pw,
-		Kind:       proto.String(t.Kind),
-		Service:    proto.String(t.Service),
-	}
+	return t.Proto()
 }
 
 // cloneToken deep-copies t.

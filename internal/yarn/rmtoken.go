@@ -43,18 +43,14 @@ func (r *ResourceManager) DelegationToken(ctx context.Context, renewer, service 
 	if t == nil {
 		return ipc.Token{}, errors.New("yarn: getDelegationToken: the ResourceManager returned no token")
 	}
-	kind := t.GetKind()
-	if kind == "" {
-		kind = RMDelegationTokenKind
-	}
-	return ipc.Token{Identifier: t.GetIdentifier(), Password: t.GetPassword(), Kind: kind, Service: service}, nil
+	return ipc.TokenFromProto(t, RMDelegationTokenKind, service), nil
 }
 
 // RenewDelegationToken extends an RM delegation token and returns its new
 // expiry time. Only the token's renewer may renew it.
 func (r *ResourceManager) RenewDelegationToken(ctx context.Context, tok ipc.Token) (time.Time, error) {
 	var resp commonpb.RenewDelegationTokenResponseProto
-	if err := r.call(ctx, rmMethodRenewToken, &commonpb.RenewDelegationTokenRequestProto{Token: tokenProto(tok)}, &resp); err != nil {
+	if err := r.call(ctx, rmMethodRenewToken, &commonpb.RenewDelegationTokenRequestProto{Token: tok.Proto()}, &resp); err != nil {
 		return time.Time{}, fmt.Errorf("yarn: renewing the RM delegation token: %w", err)
 	}
 	return time.UnixMilli(int64(resp.GetNewExpiryTime())), nil
@@ -62,24 +58,11 @@ func (r *ResourceManager) RenewDelegationToken(ctx context.Context, tok ipc.Toke
 
 // CancelDelegationToken revokes an RM delegation token.
 func (r *ResourceManager) CancelDelegationToken(ctx context.Context, tok ipc.Token) error {
-	if err := r.call(ctx, rmMethodCancelToken, &commonpb.CancelDelegationTokenRequestProto{Token: tokenProto(tok)},
+	if err := r.call(ctx, rmMethodCancelToken, &commonpb.CancelDelegationTokenRequestProto{Token: tok.Proto()},
 		&commonpb.CancelDelegationTokenResponseProto{}); err != nil {
 		return fmt.Errorf("yarn: cancelling the RM delegation token: %w", err)
 	}
 	return nil
-}
-
-// tokenProto converts a token to its wire form (all four fields are
-// required).
-func tokenProto(t ipc.Token) *commonpb.TokenProto {
-	id, pw := t.Identifier, t.Password
-	if id == nil {
-		id = []byte{}
-	}
-	if pw == nil {
-		pw = []byte{}
-	}
-	return &commonpb.TokenProto{Identifier: id, Password: pw, Kind: proto.String(t.Kind), Service: proto.String(t.Service)}
 }
 
 // TokenCaller is a Caller that authenticates calls made without a token
