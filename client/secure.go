@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -108,12 +107,11 @@ func (c *Cluster) stageKeytab(ctx context.Context, fsys staging.FS, dir string, 
 		if err != nil {
 			return nil, fmt.Errorf("ship %s: %w", f.src, err)
 		}
-		st, err := fsys.Create(ctx, bytes.NewReader(data), path.Join(dir, f.link), keytabPerm)
+		res, err := putBytes(ctx, fsys, path.Join(dir, f.link), f.link, data, keytabPerm, spec.VisibilityPrivate)
 		if err != nil {
-			return nil, fmt.Errorf("stage %s: %w", f.link, err)
+			return nil, err
 		}
-		out = append(out, spec.Resource{Name: f.link, URL: fsys.URL(path.Join(dir, f.link)), Size: st.Size, Timestamp: st.ModTime,
-			Type: spec.TypeFile, Visibility: spec.VisibilityPrivate})
+		out = append(out, res)
 	}
 	return out, nil
 }

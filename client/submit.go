@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -176,7 +178,13 @@ func (c *Cluster) newApplication(ctx context.Context, opts *Options) (yarn.Appli
 func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, sub *Submission, app *Application, nodes []spec.Node, progress staging.ProgressFunc, steps *phases) ([]spec.Resource, []byte, error) {
 	stager := &staging.Stager{Progress: progress}
 	var resources []spec.Resource
-	if sub.plan != nil && len(sub.plan.Items) > 0 {
+	if sub.plan == nil || len(sub.plan.Items) == 0 {
+		// Nothing for the Stager, which would make it: the launch file (and
+		// tasks, keytab) below are the directory's first files.
+		if err := staging.MakeDir(ctx, fsys, dir); err != nil {
+			return nil, nil, err
+		}
+	} else {
 		staged, err := stager.Stage(ctx, fsys, dir, sub.plan)
 		if err != nil {
 			return nil, nil, fmt.Errorf("stage the application's files in %s: %w", app.StagingDir, err)
@@ -232,7 +240,7 @@ func (c *Cluster) stageLaunch(ctx context.Context, fsys staging.FS, dir string, 
 	if err != nil {
 		return spec.Resource{}, fmt.Errorf("encode the executors' launch file: %w", err)
 	}
-	return putBytes(ctx, fsys, path.Join(dir, spec.ExecutorFileName), spec.ExecutorFileName, spec.TypeFile, launchJSON)
+	return putBytes(ctx, fsys, path.Join(dir, spec.ExecutorFileName), spec.ExecutorFileName, launchJSON, staging.FilePerm, spec.VisibilityApplication)
 }
 
 // stageConf ships the Hadoop configuration as the archive __spindle_conf__
@@ -469,4 +477,18 @@ func addZipFile(zw *zip.Writer, src, name string) error {
 	}
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// putBytes writes data to p in the (existing) staging directory with perm and
+// returns it as a file resource linked as link, of visibility vis.
+func putBytes(ctx context.Context, fsys staging.FS, p, link string, data []byte, perm fs.FileMode, vis string) (spec.Resource, error) {
+	st, err := fsys.Create(ctx, bytes.NewReader(data), p, perm)
+	if errors.Is(err, os.ErrExist) {
+		return spec.Resource{}, fmt.Errorf("stage %s: %s already exists", link, fsys.URL(p))
+	}
+	if err != nil {
+		return spec.Resource{}, fmt.Errorf("stage %s: %w", link, err)
+	}
+	return spec.Resource{Name: link, URL: fsys.URL(p), Size: st.Size, Timestamp: st.ModTime, Type: spec.TypeFile,
+		Visibility: vis}, nil
 }

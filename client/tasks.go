@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -104,7 +103,7 @@ func stageTasks(ctx context.Context, fsys staging.FS, dir string, sub *Submissio
 	if err != nil {
 		return nil, fmt.Errorf("--tasks %q: %w", sub.Opts.Tasks, err)
 	}
-	res, err := putBytes(ctx, fsys, path.Join(dir, spec.TasksLink), spec.TasksLink, spec.TypeFile, b)
+	res, err := putBytes(ctx, fsys, path.Join(dir, spec.TasksLink), spec.TasksLink, b, staging.FilePerm, spec.VisibilityApplication)
 	if err != nil {
 		return nil, err
 	}
@@ -122,27 +121,4 @@ func dynamicEnabled(o *Options) bool {
 // tooLong is the error for a line of the tasks file beyond the body limit.
 func tooLong(path string, line int) error {
 	return fmt.Errorf("--tasks %q: line %d is longer than %d bytes, the limit of a task: pass big inputs as files and their names as tasks", path, line, workqueue.DefaultMaxBodyBytes)
-}
-
-// putBytes writes data to p on the staging filesystem and returns it as a
-// resource linked as link.
-func putBytes(ctx context.Context, fsys staging.FS, p, link, typ string, data []byte) (spec.Resource, error) {
-	// The staging directory may not exist yet: with nothing else to stage
-	// (an executors-only application, a shell) this is its first file.
-	dir := path.Dir(p)
-	if err := fsys.MkdirAll(ctx, dir, staging.DirPerm); err != nil {
-		return spec.Resource{}, fmt.Errorf("stage %s: create %s: %w", link, fsys.URL(dir), err)
-	}
-	if err := fsys.Chmod(ctx, dir, staging.DirPerm); err != nil {
-		return spec.Resource{}, fmt.Errorf("stage %s: set the permissions of %s: %w", link, fsys.URL(dir), err)
-	}
-	st, err := fsys.Create(ctx, bytes.NewReader(data), p, staging.FilePerm)
-	if errors.Is(err, os.ErrExist) {
-		return spec.Resource{}, fmt.Errorf("stage %s: %s already exists", link, fsys.URL(p))
-	}
-	if err != nil {
-		return spec.Resource{}, fmt.Errorf("stage %s: %w", link, err)
-	}
-	return spec.Resource{Name: link, URL: fsys.URL(p), Size: st.Size, Timestamp: st.ModTime, Type: typ,
-		Visibility: spec.VisibilityApplication}, nil
 }

@@ -426,6 +426,11 @@ func prepareDir(ctx context.Context, fsys FS, dir string, plan *Plan) error {
 			return fmt.Errorf("staging: %q is on %s://%s, but fs.defaultFS is %s; spindle ships local files and files on fs.defaultFS only: copy it to fs.defaultFS or to a local path first", it.Source, it.URI.Scheme, it.URI.Host, root.String())
 		}
 	}
+	return MakeDir(ctx, fsys, dir)
+}
+
+// MakeDir creates the staging directory dir with exactly DirPerm.
+func MakeDir(ctx context.Context, fsys FS, dir string) error {
 	if err := fsys.MkdirAll(ctx, dir, DirPerm); err != nil {
 		return fmt.Errorf("staging: creating staging directory %s: %w", fsys.URL(dir), err)
 	}
