@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,10 +60,10 @@ func newWatcher(cfg RunConfig, app *Application, output bool) *watcher {
 
 // onReport passes the AM's address of a running attempt on to the watcher.
 func (w *watcher) onReport(r *Report) {
-	if r.State != "RUNNING" || r.AMHost == "" || r.AMPort <= 0 {
+	addr, ok := r.amAddress()
+	if !ok {
 		return
 	}
-	addr := net.JoinHostPort(r.AMHost, strconv.Itoa(int(r.AMPort)))
 	w.mu.Lock()
 	_, seen := w.attempts[addr]
 	w.attempts[addr] = true
@@ -93,11 +91,7 @@ func (w *watcher) run(ctx context.Context) {
 // follow follows one attempt's AM until its loops end or a later attempt
 // shows up (ctx ends then too).
 func (w *watcher) follow(ctx context.Context, addr string) {
-	scheme := "http://"
-	if w.pin != "" {
-		scheme = "https://"
-	}
-	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: w.appID, Secret: w.secret, AMURL: scheme + addr, AMPubKeySHA256: w.pin})
+	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: w.appID, Secret: w.secret, AMURL: amURL(addr, w.pin), AMPubKeySHA256: w.pin})
 	if err != nil {
 		w.cfg.Log.WithError(err).Debug("cannot follow the ApplicationMaster")
 		return
