@@ -238,6 +238,9 @@ func (a *attempt) run(ctx context.Context) error {
 // the ResourceManager, with the API as its RPC port and tracking URL.
 func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (string, error) {
 	var err error
+	if a.runsDriver() {
+		a.output = newOutputRing() // before serving: a client may ask for it at once
+	}
 	a.beforeServe = func() { a.restoreState(ctx) } // a client-mode driver reconnects at once
 	if a.amURL, err = a.serveAPI(apiCtx, wg); err != nil {
 		return "", err
@@ -273,16 +276,22 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 // stops the driver (a no-op for the watches, which end with ctx).
 func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 	switch {
+	case a.runsDriver():
+		return a.startDriver()
 	case a.spec.Tasks != "":
 		go a.runTasks(ctx, a.spec.Tasks)
 	case a.spec.Mode == spec.ModeClient:
 		go a.watchDriver(ctx)
-	case len(a.spec.Driver.Command) == 0:
-		go a.watchExecutorsOnly(ctx)
 	default:
-		return a.startDriver()
+		go a.watchExecutorsOnly(ctx)
 	}
 	return func() {}
+}
+
+// runsDriver reports whether this AM runs the driver itself (cluster mode
+// with a driver command, not a task file).
+func (a *attempt) runsDriver() bool {
+	return a.spec.Tasks == "" && a.spec.Mode != spec.ModeClient && len(a.spec.Driver.Command) > 0
 }
 
 func (a *attempt) getenv(k string) string {

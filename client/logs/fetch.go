@@ -58,10 +58,11 @@ type Fetcher struct {
 	OpenFS func(ctx context.Context, u *url.URL) (FS, error)
 	// Warn receives problems that do not stop the fetch (nil: dropped).
 	Warn func(msg string)
-	// AcceptedWait is how long Fetch waits for an ACCEPTED application's AM
-	// to register (0: not at all). After a ResourceManager failover or
-	// restart a running application shows ACCEPTED, with no containers,
-	// until its AM registers again with the new RM (DefaultAcceptedWait).
+	// AcceptedWait is how long Fetch keeps looking for a running
+	// application's containers while it finds none (0: one look). After a
+	// ResourceManager failover or restart a running application shows
+	// ACCEPTED, then RUNNING with no containers, until its AM registers
+	// again with the new RM (DefaultAcceptedWait).
 	AcceptedWait time.Duration
 	// MaxNodeScan: when the cluster has at most this many running
 	// NodeManagers, all of them are asked for the application's containers,
@@ -254,32 +255,18 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 	case err != nil:
 		return nil, err
 	}
-	if rep, err = f.waitPastAccepted(ctx, app, rep); err != nil {
-		return nil, err
-	}
-	state := rep.GetYarnApplicationState()
-	res := &Result{State: state.String()}
+	res := &Result{State: rep.GetYarnApplicationState().String()}
 	owner := opts.Owner
 	if owner == "" {
 		owner = rep.GetUser()
 	}
-	if !yarn.IsTerminal(state) {
+	if !yarn.IsTerminal(rep.GetYarnApplicationState()) {
 		res.Source = SourceNodeManagers
-		seen, failed, err := f.fetchLive(ctx, app, fl, res, fn)
-		if err != nil || res.Files > 0 {
+		var ended bool
+		if rep, ended, err = f.fetchRunning(ctx, app, fl, opts, rep, res, fn); !ended {
 			return res, err
 		}
-		// Nothing: the application may have ended meanwhile.
-		if rep2, err := f.report(ctx, app); err == nil && yarn.IsTerminal(rep2.GetYarnApplicationState()) {
-			rep, state = rep2, rep2.GetYarnApplicationState()
-			res.State = state.String()
-		} else {
-			reason := liveReason(state, seen, opts)
-			if failed > 0 {
-				reason = fmt.Sprintf("%d log file(s) could not be read from the NodeManagers (see the warnings)", failed)
-			}
-			return res, &NoLogsError{App: app.String(), State: res.State, Looked: res.Looked, Reason: reason}
-		}
+		res.State = rep.GetYarnApplicationState().String()
 	}
 	res.Source = SourceAggregated
 	err = f.fetchAggregated(ctx, app, owner, fl, res, fn)
@@ -296,23 +283,40 @@ func (f *Fetcher) Fetch(ctx context.Context, app yarn.ApplicationID, opts Option
 // DefaultAcceptedWait is the AcceptedWait of `spindle logs`.
 const DefaultAcceptedWait = 20 * time.Second
 
-// waitPastAccepted returns app's report once it is no longer ACCEPTED, or the
-// last one after f.AcceptedWait.
-func (f *Fetcher) waitPastAccepted(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto) (*yarnpb.ApplicationReportProto, error) {
+// fetchRunning reads a running application's logs from the NodeManagers.
+// While nothing is found it tries again, once a second within
+// f.AcceptedWait: after a ResourceManager failover or restart the
+// application shows ACCEPTED, then RUNNING with no containers, until its AM
+// registers again. It returns the last report, and ended=true when the
+// application ended meanwhile (its logs are then the aggregated ones).
+func (f *Fetcher) fetchRunning(ctx context.Context, app yarn.ApplicationID, fl *filter, opts Options, rep *yarnpb.ApplicationReportProto, res *Result, fn func(*LogFile) error) (_ *yarnpb.ApplicationReportProto, ended bool, _ error) {
 	deadline := time.Now().Add(f.AcceptedWait)
-	for rep.GetYarnApplicationState() == yarnpb.YarnApplicationStateProto_ACCEPTED && time.Now().Before(deadline) {
+	for {
+		res.Looked, res.State = nil, rep.GetYarnApplicationState().String()
+		seen, failed, err := f.fetchLive(ctx, app, fl, res, fn)
+		if err != nil || res.Files > 0 {
+			return rep, false, err
+		}
+		// Nothing: the application may have ended meanwhile.
+		if next, err := f.report(ctx, app); err == nil {
+			if yarn.IsTerminal(next.GetYarnApplicationState()) {
+				return next, true, nil
+			}
+			rep = next
+		}
+		if !time.Now().Before(deadline) {
+			reason := liveReason(rep.GetYarnApplicationState(), seen, opts)
+			if failed > 0 {
+				reason = fmt.Sprintf("%d log file(s) could not be read from the NodeManagers (see the warnings)", failed)
+			}
+			return rep, false, &NoLogsError{App: app.String(), State: res.State, Looked: res.Looked, Reason: reason}
+		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return rep, false, ctx.Err()
 		case <-time.After(time.Second):
 		}
-		next, err := f.report(ctx, app)
-		if err != nil {
-			return nil, err
-		}
-		rep = next
 	}
-	return rep, nil
 }
 
 // report asks the RM about app, with a timeout.

@@ -31,6 +31,7 @@ type fakeRM struct {
 	user       string
 	finish     time.Time
 	containers []*yarnpb.ContainerReportProto
+	hideUntil  int // containers are listed only once this many reports were made
 	nodes      []*yarnpb.NodeReportProto
 }
 
@@ -58,6 +59,9 @@ func (f *fakeRM) Attempts(ctx context.Context, id yarn.ApplicationID) ([]*yarnpb
 func (f *fakeRM) Containers(ctx context.Context, id yarn.AttemptID) ([]*yarnpb.ContainerReportProto, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.reports < f.hideUntil {
+		return nil, nil
+	}
 	return f.containers, nil
 }
 
@@ -181,6 +185,36 @@ func TestFetchAccepted(t *testing.T) {
 	var nl *NoLogsError
 	if !errors.As(err, &nl) || !strings.Contains(err.Error(), "ACCEPTED and has no containers yet") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// After a ResourceManager failover the application shows ACCEPTED, then
+// RUNNING with no containers, until its AM registers again: Fetch keeps
+// looking, within AcceptedWait, and finds the logs once they are listed.
+func TestFetchAfterFailover(t *testing.T) {
+	nm, srv := startNM(t, "nm1:8041")
+	nm.set(cid(1), "stdout", "driver out")
+	id, _ := yarn.ParseContainerID(cid(1))
+	rm := &fakeRM{user: "alice", hideUntil: 3,
+		states:     []yarnpb.YarnApplicationStateProto{yarnpb.YarnApplicationStateProto_ACCEPTED, yarnpb.YarnApplicationStateProto_RUNNING},
+		containers: []*yarnpb.ContainerReportProto{{ContainerId: id.Proto(), NodeHttpAddress: proto.String(srv.URL)}}}
+	f := &Fetcher{RM: rm, Conf: testConf(t, t.TempDir()), MaxNodeScan: -1, AcceptedWait: time.Minute}
+	got, res, err := collect(t, f, Options{})
+	if err != nil || len(got) != 1 || !strings.HasSuffix(got[0], "/stdout: driver out") {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	if looked := strings.Join(res.Looked, ", "); res.State != "RUNNING" || strings.Count(looked, "container reports") != 1 {
+		t.Errorf("result %+v: want RUNNING, and only the last look's places", res)
+	}
+	if rm.reports != 3 {
+		t.Errorf("%d reports, want 3 (the first, then one per empty look)", rm.reports)
+	}
+
+	// With no wait, one look: nothing yet.
+	rm.reports = 0
+	f.AcceptedWait = 0
+	if _, _, err := collect(t, f, Options{}); !errors.As(err, new(*NoLogsError)) {
+		t.Errorf("no wait: err = %v, want a *NoLogsError", err)
 	}
 }
 
