@@ -4,7 +4,8 @@ package main
 
 // End-to-end tests of watching an application live (issue 13): the driver's
 // output on the client's stdout while the application runs, --json events,
-// the summary in spindle status after the end, spindle list, and the status
+// the summary in spindle status after the end (also once the ResourceManager
+// has forgotten the application), spindle list, and the status
 // page in a headless Chromium through the ResourceManager's proxy.
 //
 //	source <(/work/shared/yarn-testcluster/env.sh)
@@ -14,8 +15,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -24,6 +27,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-yarn/spindle/client"
+	"github.com/spindle-yarn/spindle/client/logs"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 )
 
@@ -95,6 +100,89 @@ func TestE2ELiveOutputStatusList(t *testing.T) {
 	if !found {
 		t.Errorf("spindle list does not show %s FINISHED/FAILED: %+v", a.str, reps)
 	}
+
+	gone := forgetApp(t, ctx, a)
+	st = runSpindle(t, ctx, nil, "status", gone)
+	for _, w := range []string{"the ResourceManager no longer knows it", "Summary (attempt 1", "driver exit code: 7", "driver-exited"} {
+		if !strings.Contains(st.stdout(), w) {
+			t.Errorf("spindle status %s (unknown to the RM) lacks %q:\n%s%s", gone, w, st.stdout(), st.stderr())
+		}
+	}
+}
+
+// forgetApp makes the ResourceManager forget finished application a, as
+// yarn.resourcemanager.max-completed-applications would: once its logs are
+// aggregated, it moves them to the directory of an application id the RM
+// never issued, and returns that id.
+func forgetApp(t *testing.T, ctx context.Context, a e2eApp) string {
+	t.Helper()
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitAggregated(t, ctx, conf, a.str)
+	gone := client.ApplicationID{ClusterTimestamp: a.id.ClusterTimestamp, Sequence: 9000 + int32(os.Getpid()%1000)}
+	from, err := logs.AppLogDirs(conf, conf.User(), a.str, a.id.Sequence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := logs.AppLogDirs(conf, conf.User(), gone.String(), gone.Sequence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, _ := e2eStaging(t, a.str)
+	if fsys == nil {
+		t.FailNow()
+	}
+	defer fsys.Close()
+	for i, u := range from {
+		if _, err := fsys.Stat(ctx, u.Path); err != nil {
+			continue
+		}
+		dst := to[i].Path
+		t.Cleanup(func() { _ = fsys.RemoveAll(context.Background(), dst) })
+		if err := fsys.RemoveAll(ctx, dst); err != nil {
+			t.Fatal(err)
+		}
+		if err := fsys.MkdirAll(ctx, path.Dir(dst), 0o770); err != nil {
+			t.Fatal(err)
+		}
+		if err := fsys.Rename(ctx, u.Path, dst); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("moved %s's aggregated logs to %s (%s is unknown to the ResourceManager)", a.str, dst, gone)
+		return gone.String()
+	}
+	t.Fatalf("no aggregated logs of %s in %v", a.str, from)
+	return ""
+}
+
+// waitAggregated waits for the ResourceManager to report application id's
+// logs aggregated (its REST API's logAggregationStatus).
+func waitAggregated(t *testing.T, ctx context.Context, conf *hadoopconf.Conf, id string) {
+	t.Helper()
+	webs, err := conf.RMWebAddresses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	for try := 0; try < 60; try++ {
+		var got struct {
+			App struct{ LogAggregationStatus string }
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+webs[0]+"/ws/v1/cluster/apps/"+id, nil)
+		req.Header.Set("Accept", "application/json")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&got)
+			resp.Body.Close()
+			status = got.App.LogAggregationStatus
+		}
+		if status == "SUCCEEDED" {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("the logs of %s were not aggregated within a minute (status %q)", id, status)
 }
 
 // --json prints one parseable JSON object per line with every event type,

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,6 +130,31 @@ func TestMedianAndReport(t *testing.T) {
 	}
 	if out := report(rs, "- setup\n"); len(out) == 0 {
 		t.Error("empty report")
+	}
+}
+
+// The targets' rows: met, not met, and unknown when a scenario did not run.
+func TestReportTargets(t *testing.T) {
+	am := func(rssMB int64, cpu time.Duration) amStats { return amStats{Found: true, PeakRSS: rssMB << 20, CPU: cpu} }
+	rs := []result{
+		{Tool: toolSpindle, Scenario: "scale", N: 32, Total: 5 * time.Second},
+		{Tool: toolDS, Scenario: "scale", N: 32, Total: 20 * time.Second},
+		{Tool: toolSpindle, Scenario: "multi", N: 128, Total: 30 * time.Second, AM: am(20, 256*time.Millisecond)},
+		{Tool: toolDS, Scenario: "multi", N: 128, Total: 60 * time.Second},
+	}
+	var sb strings.Builder
+	reportTargets(&sb, rs)
+	out := sb.String()
+	for _, want := range []string{
+		"| N=32 on one NodeManager: at most 0.25 of DistributedShell's time | 5.00 s vs 20.0 s = 0.25 | yes |",
+		"| N=128 over several NodeManagers: at most 0.25 of DistributedShell's time | 30.0 s vs 60.0 s = 0.50 | NO |",
+		"| AM peak RSS at N=128 under 25 MB | 20.0 MB | yes |",
+		"| AM CPU per container at N=128 under 1 ms | 2 ms | NO |",
+		"| submit latency (start → accepted, cached binary) under 0.3 s | – | – |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("targets lack %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -189,6 +189,7 @@ func report(rs []result, setup string) string {
 	sb.WriteString("## Setup\n\n")
 	sb.WriteString(setup)
 	reportMedians(&sb, rs)
+	reportTargets(&sb, rs)
 	reportRuns(&sb, rs)
 	var failed []string
 	for _, r := range rs {
@@ -254,6 +255,49 @@ func reportMedians(sb *strings.Builder, rs []result) {
 	row("6", "first submission: start → accepted", first, mSubmit())
 	row("6", "repeat submission: start → accepted", rep, mSubmit())
 	row("6", "repeat submission: start → client exit", rep, mTotal())
+}
+
+// The speed and memory targets the report checks.
+const (
+	targetRatio        = 0.25 // of DistributedShell's time, start to client exit
+	targetAMRSSMB      = 25   // AM peak RSS in the multi scenario
+	targetAMCPUPerMs   = 1    // AM CPU per container
+	targetSubmitSecond = 0.3  // submit latency with a cached binary
+)
+
+// reportTargets renders the targets' rows: each target, the measured
+// median and whether it is met ("–" when the scenario did not run).
+func reportTargets(sb *strings.Builder, rs []result) {
+	sb.WriteString("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n")
+	row := func(what, measured string, ok, known bool) {
+		met := "–"
+		if known {
+			met = map[bool]string{true: "yes", false: "NO"}[ok]
+		}
+		fmt.Fprintf(sb, "| %s | %s | %s |\n", what, measured, met)
+	}
+	timeRatio := func(what string, c cell) {
+		cs, cd := c, c
+		cs.tool, cd.tool = toolSpindle, toolDS
+		vs, vd := measure(rs, cs, mTotal()), measure(rs, cd, mTotal())
+		known := vs.ok && vd.ok && vd.v > 0
+		row(what, fmt.Sprintf("%s vs %s = %s", vs.format("s"), vd.format("s"), ratio(vs, vd)), known && vs.v/vd.v <= targetRatio, known)
+	}
+	below := func(what string, c cell, m metric, limit float64) {
+		c.tool = toolSpindle
+		v := measure(rs, c, m)
+		row(what, v.format(m.unit), v.v < limit, v.ok)
+	}
+	timeRatio(fmt.Sprintf("N=32 on one NodeManager: at most %.2f of DistributedShell's time", targetRatio),
+		cell{scenario: "scale", n: 32, iter: allIters})
+	for _, n := range scenarioNs(rs, "multi") {
+		c := cell{scenario: "multi", n: n, iter: allIters}
+		timeRatio(fmt.Sprintf("N=%d over several NodeManagers: at most %.2f of DistributedShell's time", n, targetRatio), c)
+		below(fmt.Sprintf("AM peak RSS at N=%d under %d MB", n, targetAMRSSMB), c, mAMRSS(), targetAMRSSMB)
+		below(fmt.Sprintf("AM CPU per container at N=%d under %d ms", n, targetAMCPUPerMs), c, mAMCPUPer(n), targetAMCPUPerMs)
+	}
+	below(fmt.Sprintf("submit latency (start → accepted, cached binary) under %.1f s", targetSubmitSecond),
+		cell{scenario: "latency", n: 1, iter: allIters}, mSubmit(), targetSubmitSecond)
 }
 
 // reportRuns renders the table of every cell's runs.
