@@ -12,7 +12,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,14 +149,25 @@ func liveNodes(t *testing.T, ctx context.Context) (ids []string, hosts map[strin
 	return ids, hosts
 }
 
+// needNodes skips the test when the cluster has fewer than want RUNNING
+// NodeManagers; it fails it instead when SPINDLE_TEST_MIN_NODES (set by CI
+// on a cluster it gave that many) says there should be at least that many.
+func needNodes(t *testing.T, have, want int, what string) {
+	t.Helper()
+	if floor, _ := strconv.Atoi(os.Getenv("SPINDLE_TEST_MIN_NODES")); have < floor {
+		t.Fatalf("SPINDLE_TEST_MIN_NODES=%d but the cluster has %d RUNNING NodeManagers", floor, have)
+	}
+	if have < want {
+		t.Skipf("%s needs %d or more NodeManagers and the cluster has %d RUNNING: start more with the test cluster's add-nm.sh 3", what, want, have)
+	}
+}
+
 func TestE2EAntiAffinity(t *testing.T) {
 	needCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ids, _ := liveNodes(t, ctx)
-	if len(ids) < 2 {
-		t.Skipf("anti-affinity needs 2 or more NodeManagers and the cluster has %d RUNNING: start more with the test cluster's add-nm.sh 3", len(ids))
-	}
+	needNodes(t, len(ids), 2, "anti-affinity")
 	n := min(len(ids), 4)
 	a := submitNoWait(t, ctx, "--num-executors", fmt.Sprint(n), "--conf", "spindle.executor.placement=anti-affinity",
 		"--executor-command", "sleep 60")
