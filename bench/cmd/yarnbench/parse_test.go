@@ -135,7 +135,9 @@ func TestMedianAndReport(t *testing.T) {
 
 // The targets' rows: met, not met, and unknown when a scenario did not run.
 func TestReportTargets(t *testing.T) {
-	am := func(rssMB int64, cpu time.Duration) amStats { return amStats{Found: true, PeakRSS: rssMB << 20, CPU: cpu} }
+	am := func(rssMB int64, cpu time.Duration) amStats {
+		return amStats{Found: true, PeakRSS: rssMB << 20, CPU: cpu}
+	}
 	rs := []result{
 		{Tool: toolSpindle, Scenario: "scale", N: 32, Total: 5 * time.Second},
 		{Tool: toolDS, Scenario: "scale", N: 32, Total: 20 * time.Second},
