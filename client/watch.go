@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -178,6 +179,12 @@ func (w *watcher) driverOutput(ctx context.Context, sdk *container.Client) {
 	for ctx.Err() == nil {
 		w.requests.Add(1)
 		page, err := sdk.DriverOutput(ctx, next, livePoll)
+		if se := (*container.StatusError)(nil); errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+			w.mu.Lock()
+			w.outClosed = true // the AM runs no driver: there is no output to read, here or in its logs
+			w.mu.Unlock()
+			return
+		}
 		if err != nil {
 			if !w.retry(ctx, err) {
 				return

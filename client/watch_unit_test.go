@@ -153,3 +153,38 @@ func TestLineTailAndAMLines(t *testing.T) {
 		t.Error("isAMLogLine")
 	}
 }
+
+// An AM that runs no driver answers 404 for its output: the watcher takes
+// that as the whole output (nothing to read from the logs either) and ends
+// with the finishing event, without waiting out endGrace.
+func TestWatcherAMWithoutDriver(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/driver/output":
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":"this ApplicationMaster runs no driver"}`))
+		case "/api/v1/events":
+			json.NewEncoder(w).Encode(container.EventPage{Events: []container.Event{{Seq: 1, Type: container.EventFinishing}}, Next: 2})
+		}
+	}))
+	defer ts.Close()
+	log := logrus.New()
+	log.SetOutput(&bytes.Buffer{})
+	w := newWatcher(RunConfig{Log: log, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}, &Application{Secret: "s"}, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go w.run(ctx)
+	host, port, _ := strings.Cut(strings.TrimPrefix(ts.URL, "http://"), ":")
+	p, _ := strconv.Atoi(port)
+	w.onReport(&Report{State: "RUNNING", AMHost: host, AMPort: int32(p)})
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	w.wait(ctx)
+	if _, complete, _, _, _ := w.state(); !complete {
+		t.Error("the output of an AM without a driver is not complete")
+	}
+	if d := time.Since(start); d > endGrace/2 {
+		t.Errorf("wait took %v", d)
+	}
+}
