@@ -151,7 +151,7 @@ func TestReportTargets(t *testing.T) {
 		"| N=32 on one NodeManager: at most 0.25 of DistributedShell's time | 5.00 s vs 20.0 s = 0.25 | yes |",
 		"| N=128 over several NodeManagers: at most 0.25 of DistributedShell's time | 30.0 s vs 60.0 s = 0.50 | NO |",
 		"| AM peak RSS at N=128 under 25 MB | 20.0 MB | yes |",
-		"| AM CPU per container at N=128 under 1 ms | 2 ms | NO |",
+		"| AM CPU per container at N=128 under 1 ms | 2.00 ms | NO |",
 		"| submit latency (start → accepted, cached binary) under 0.3 s | – | – |",
 	} {
 		if !strings.Contains(out, want) {

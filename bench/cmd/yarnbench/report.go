@@ -167,6 +167,9 @@ func formatUnit(x float64, unit string) string {
 		}
 		return fmt.Sprintf("%.1f s", x)
 	case "ms":
+		if x < 10 {
+			return fmt.Sprintf("%.2f ms", x)
+		}
 		return fmt.Sprintf("%.0f ms", x)
 	case "MB":
 		return fmt.Sprintf("%.1f MB", x)
