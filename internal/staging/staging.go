@@ -187,16 +187,7 @@ type options struct {
 // dfs.client.use.datanode.hostname. For HDFS it connects to a NameNode before
 // returning; ctx bounds that.
 func Open(ctx context.Context, conf *hadoopconf.Conf, uri *url.URL, user string) (FS, error) {
-	opts, err := optionsFrom(conf, user)
-	if err != nil {
-		return nil, err
-	}
-	if uri == nil {
-		if uri, err = conf.DefaultFS(); err != nil {
-			return nil, fmt.Errorf("staging: %w", err)
-		}
-	}
-	return open(ctx, uri, opts)
+	return OpenAs(ctx, conf, uri, Auth{User: user})
 }
 
 // optionsFrom reads what the staging filesystem needs from conf.
