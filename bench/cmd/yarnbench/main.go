@@ -438,6 +438,19 @@ func (b *bench) spindleJob(bin, scenario string, n int, extra ...string) []strin
 	return append(argv, extra...)
 }
 
+// trueJob is a scenario's run of N containers each running `true`, for
+// either tool.
+func (b *bench) trueJob(scenario string, n int) func(tool string) job {
+	return func(tool string) job {
+		if tool == toolSpindle {
+			return job{Tool: tool, Scenario: scenario, N: n,
+				Argv: b.spindleJob(b.spindle, scenario, n, "--executor-command", "true")}
+		}
+		return job{Tool: tool, Scenario: scenario, N: n, Cleanup: b.dsCleanup(appName(scenario)),
+			Argv: b.dsJob(scenario, n, "-shell_command", "true")}
+	}
+}
+
 // appName is the YARN application name of a scenario's runs.
 func appName(scenario string) string { return "yarnbench-" + scenario }
 
@@ -548,28 +561,14 @@ func (b *bench) jobs() []job {
 	if b.cfg.scenarios["scale"] {
 		for _, n := range b.cfg.ns {
 			for i := 0; i < b.cfg.warmup+b.cfg.runs; i++ {
-				add(i, i < b.cfg.warmup, func(tool string) job {
-					if tool == toolSpindle {
-						return job{Tool: tool, Scenario: "scale", N: n,
-							Argv: b.spindleJob(b.spindle, "scale", n, "--executor-command", "true")}
-					}
-					return job{Tool: tool, Scenario: "scale", N: n, Cleanup: b.dsCleanup(appName("scale")),
-						Argv: b.dsJob("scale", n, "-shell_command", "true")}
-				})
+				add(i, i < b.cfg.warmup, b.trueJob("scale", n))
 			}
 		}
 	}
 	if b.cfg.scenarios["multi"] {
 		n := b.cfg.multiN
 		for i := 0; i < b.cfg.warmup+b.cfg.runs; i++ {
-			add(i, i < b.cfg.warmup, func(tool string) job {
-				if tool == toolSpindle {
-					return job{Tool: tool, Scenario: "multi", N: n,
-						Argv: b.spindleJob(b.spindle, "multi", n, "--executor-command", "true")}
-				}
-				return job{Tool: tool, Scenario: "multi", N: n, Cleanup: b.dsCleanup(appName("multi")),
-					Argv: b.dsJob("multi", n, "-shell_command", "true")}
-			})
+			add(i, i < b.cfg.warmup, b.trueJob("multi", n))
 		}
 	}
 	return out
