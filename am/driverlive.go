@@ -20,12 +20,9 @@ const drainWait = 5 * time.Second
 // going both to the container's log files (as before) and into the output
 // ring the client follows; it records the driver's start and exit as events
 // and finishes the application with the exit. It returns the function that
-// stops the driver. The ring exists already (register makes it before the
-// API serves).
+// stops the driver. The ring exists from the attempt's construction
+// (newAttempt), before the API serves.
 func (a *attempt) startDriver() (stop func()) {
-	if a.output == nil {
-		a.output = newOutputRing()
-	}
 	outW, outDone, err1 := pipeTo(tee{file: &fileWriter{w: os.Stdout}, ring: a.output, stream: container.StreamStdout})
 	errW, errDone, err2 := pipeTo(tee{file: a.stderrFile, ring: a.output, stream: container.StreamStderr})
 	if err := errors.Join(err1, err2); err != nil {

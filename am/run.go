@@ -123,6 +123,9 @@ func newAttempt(opts Options) (*attempt, error) {
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
 		events: newEventLog()}
 	a.pool.events = a.events
+	if a.runsDriver() {
+		a.output = newOutputRing() // from the start: a client may ask for it as soon as the API serves
+	}
 	a.setIdentity(cid, maxAttempts(app, getenv), net.JoinHostPort(host, getenv("NM_HTTP_PORT")), conf.WebAppScheme())
 	a.logDirs = splitComma(getenv("LOG_DIRS"))
 	a.stderrFile = &fileWriter{w: log.Out}
@@ -238,9 +241,6 @@ func (a *attempt) run(ctx context.Context) error {
 // the ResourceManager, with the API as its RPC port and tracking URL.
 func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (string, error) {
 	var err error
-	if a.runsDriver() {
-		a.output = newOutputRing() // before serving: a client may ask for it at once
-	}
 	a.beforeServe = func() { a.restoreState(ctx) } // a client-mode driver reconnects at once
 	if a.amURL, err = a.serveAPI(apiCtx, wg); err != nil {
 		return "", err
