@@ -325,23 +325,3 @@ func TestExecutorCredentials(t *testing.T) {
 		t.Error("executorCredentials changed the AM's own credentials")
 	}
 }
-
-// Only a cluster-mode AM with a driver command runs the driver, and so has
-// its output ring before the API serves.
-func TestRunsDriver(t *testing.T) {
-	cmd := spec.Process{Command: []string{"./app"}}
-	for _, c := range []struct {
-		app  spec.App
-		want bool
-	}{
-		{spec.App{Mode: spec.ModeCluster, Driver: cmd}, true},
-		{spec.App{Mode: spec.ModeClient, Driver: cmd}, false},
-		{spec.App{Mode: spec.ModeCluster}, false},
-		{spec.App{Mode: spec.ModeCluster, Driver: cmd, Tasks: "tasks.json"}, false},
-	} {
-		a := &attempt{master: &master{spec: &c.app}}
-		if got := a.runsDriver(); got != c.want {
-			t.Errorf("%+v: runsDriver() = %v, want %v", c.app, got, c.want)
-		}
-	}
-}

@@ -123,7 +123,7 @@ func newAttempt(opts Options) (*attempt, error) {
 		pool: newPool(app.NumExecutors, failureBudget(app), app.Executor.MemoryMB), done: make(chan result, 1), state: "starting",
 		events: newEventLog()}
 	a.pool.events = a.events
-	if a.runsDriver() {
+	if app.AMRunsDriver() {
 		a.output = newOutputRing() // from the start: a client may ask for it as soon as the API serves
 	}
 	a.setIdentity(cid, maxAttempts(app, getenv), net.JoinHostPort(host, getenv("NM_HTTP_PORT")), conf.WebAppScheme())
@@ -276,7 +276,7 @@ func (a *attempt) register(ctx, apiCtx context.Context, wg *sync.WaitGroup) (str
 // stops the driver (a no-op for the watches, which end with ctx).
 func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 	switch {
-	case a.runsDriver():
+	case a.spec.AMRunsDriver():
 		return a.startDriver()
 	case a.spec.Tasks != "":
 		go a.runTasks(ctx, a.spec.Tasks)
@@ -286,12 +286,6 @@ func (a *attempt) superviseDriver(ctx context.Context) (stop func()) {
 		go a.watchExecutorsOnly(ctx)
 	}
 	return func() {}
-}
-
-// runsDriver reports whether this AM runs the driver itself (cluster mode
-// with a driver command, not a task file).
-func (a *attempt) runsDriver() bool {
-	return a.spec.Tasks == "" && a.spec.Mode != spec.ModeClient && len(a.spec.Driver.Command) > 0
 }
 
 func (a *attempt) getenv(k string) string {

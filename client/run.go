@@ -206,8 +206,7 @@ func runYARN(ctx context.Context, conf *hadoopconf.Conf, opts *Options, cfg RunC
 	}
 	s := &session{cl: cl, app: app, opts: opts, cfg: cfg}
 	cluster := (opts.DeployMode == "cluster" || opts.Tasks != "" || opts.App == "") && cfg.Driver == nil
-	amDriver := cluster && opts.App != "" && opts.Tasks == "" // the AM runs a driver whose output we follow
-	w := newWatcher(cfg, app, amDriver && !cfg.Quiet)
+	w := newWatcher(cfg, app, app.amDriver && !cfg.Quiet)
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go w.run(wctx)

@@ -41,7 +41,8 @@ type Application struct {
 	// Staged reports what was staged, for --verbose.
 	Staged []StagedFile
 
-	renewer string // the delegation tokens' renewer (secured clusters)
+	renewer  string // the delegation tokens' renewer (secured clusters)
+	amDriver bool   // the AM runs the driver (spec.App.AMRunsDriver): its output can be followed
 }
 
 // StagedFile reports one file of a submission: put into the staging
@@ -216,7 +217,9 @@ func (c *Cluster) stage(ctx context.Context, fsys staging.FS, home, dir string, 
 		return nil, nil, err
 	}
 	resources = append(resources, launchRes)
-	specJSON, err := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources, nodes).Marshal()
+	appSpec := c.appSpec(sub, app.ID.yarn(), app.StagingDir, resources, nodes)
+	app.amDriver = appSpec.AMRunsDriver()
+	specJSON, err := appSpec.Marshal()
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode the application spec: %w", err)
 	}

@@ -129,6 +129,13 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // Marshal encodes the spec as indented JSON.
 func (a *App) Marshal() ([]byte, error) { return json.MarshalIndent(a, "", "  ") }
 
+// AMRunsDriver reports whether the ApplicationMaster runs the driver itself
+// (cluster mode with a driver command, not a job array), so that there is a
+// driver output for a client to follow.
+func (a *App) AMRunsDriver() bool {
+	return a.Tasks == "" && a.Mode != ModeClient && len(a.Driver.Command) > 0
+}
+
 // SpecSecretAlias is the alias under which the client puts the spec into
 // the AM container's credentials, so that submitting writes no file for it;
 // Read's file is the fallback.

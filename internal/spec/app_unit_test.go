@@ -128,3 +128,22 @@ func TestDurationJSON(t *testing.T) {
 		t.Errorf("zero driverTimeout written: %s", b)
 	}
 }
+
+// Only a cluster-mode application with a driver command has its driver run
+// by the AM (and so a driver output to follow).
+func TestAMRunsDriver(t *testing.T) {
+	cmd := Process{Command: []string{"./app"}}
+	for _, c := range []struct {
+		app  App
+		want bool
+	}{
+		{App{Mode: ModeCluster, Driver: cmd}, true},
+		{App{Mode: ModeClient, Driver: cmd}, false},
+		{App{Mode: ModeCluster}, false},
+		{App{Mode: ModeCluster, Driver: cmd, Tasks: TasksLink}, false},
+	} {
+		if got := c.app.AMRunsDriver(); got != c.want {
+			t.Errorf("%+v: AMRunsDriver() = %v, want %v", c.app, got, c.want)
+		}
+	}
+}
