@@ -120,7 +120,7 @@ func (p *pool) Assign(containerID, node, host, logURL string) *executor {
 	}
 	p.nextID++
 	e := &executor{id: p.nextID, containerID: containerID, node: node, host: host,
-		logURL: logURL, state: stateStarting, started: time.Now()}
+		logURL: logURL, state: stateStarting, started: p.now()}
 	p.byContainer[containerID] = e
 	p.all = append(p.all, e)
 	p.replacingLocked(e)
@@ -150,7 +150,7 @@ func (p *pool) Completed(containerID string, status int, diagnostics string) (*e
 	}
 	out, why := classifyExit(status, diagnostics, p.memoryMB, e.stopping)
 	st := status
-	e.exitStatus, e.finished, e.diagnostics = &st, time.Now(), why
+	e.exitStatus, e.finished, e.diagnostics = &st, p.now(), why
 	switch out {
 	case outcomeSucceeded:
 		e.state = stateCompleted
@@ -174,7 +174,7 @@ func (p *pool) LaunchFailed(containerID string, err error) {
 	if e == nil || !e.live() {
 		return
 	}
-	e.state, e.finished = stateFailed, time.Now()
+	e.state, e.finished = stateFailed, p.now()
 	e.diagnostics = "could not be started: " + err.Error()
 	p.countFailureLocked()
 	p.lastFailure = fmt.Sprintf("executor %d (%s on %s) %s", e.id, e.containerID, e.host, e.diagnostics)
