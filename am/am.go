@@ -67,7 +67,8 @@ type master struct {
 
 	// What the application looks like live (am/live.go).
 	events       *eventLog
-	output       *outputRing // the cluster-mode driver's output; nil without one
+	output       *outputRing    // the cluster-mode driver's output; nil without one
+	logs         *containerLogs // running containers' stdout and stderr for followers; nil in local mode
 	startedAt    time.Time
 	attemptNo    int
 	maxAttempts  int

@@ -23,7 +23,7 @@ const drainWait = 5 * time.Second
 // stops the driver. The ring exists from the attempt's construction
 // (newAttempt), before the API serves.
 func (a *attempt) startDriver() (stop func()) {
-	outW, outDone, err1 := pipeTo(tee{file: &fileWriter{w: os.Stdout}, ring: a.output, stream: container.StreamStdout})
+	outW, outDone, err1 := pipeTo(tee{file: a.stdoutFile, ring: a.output, stream: container.StreamStdout})
 	errW, errDone, err2 := pipeTo(tee{file: a.stderrFile, ring: a.output, stream: container.StreamStderr})
 	if err := errors.Join(err1, err2); err != nil {
 		a.finish(failed(fmt.Sprintf("start the driver: %v", err)))

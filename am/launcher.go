@@ -27,6 +27,10 @@ import (
 //   - otherwise it runs the command supervised (proc.Supervise): what the
 //     command starts ends with it.
 //
+// Through the proxy, and in a job array, it also sends the container's
+// stdout and stderr log files to the AM while somebody follows them
+// (startLogPusher).
+//
 // supervisor is the spindle binary that runs the command under `spindle
 // supervise` when the launcher stays its parent, so that whatever the command
 // starts (even in a session of its own) ends with it.
@@ -57,6 +61,8 @@ func LaunchExecutor(ctx context.Context, args []string, supervisor string) error
 			return err
 		}
 		tl := &TaskLauncher{Client: c, Command: l.Command, Env: env, Supervisor: supervisor, Stdout: os.Stdout, Stderr: os.Stderr}
+		stopLogs := startLogPusher(ctx, c, launcherLogf)
+		defer stopLogs()
 		return tl.Run(ctx)
 	}
 	path, err := exec.LookPath(l.Command[0])

@@ -59,14 +59,16 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile, superv
 		}
 	}
 	p := amproxy.New(os.Getenv(container.EnvAMURL), resolve, tlsConf)
-	p.Logf = func(format string, a ...any) {
-		fmt.Fprintf(os.Stderr, "%s spindle executor: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, a...))
-	}
+	p.Logf = launcherLogf
 	pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	local, err := p.Listen(pctx)
 	if err != nil {
 		return err
+	}
+	stopLogs := func() {}
+	if c, err := container.Connect(container.Env{AMURL: local, Secret: os.Getenv(container.EnvSecret), ExecutorID: os.Getenv(container.EnvExecutorID)}); err == nil {
+		stopLogs = startLogPusher(pctx, c, launcherLogf)
 	}
 	// The command talks plain HTTP to the proxy on 127.0.0.1, which pins the AM's key.
 	env := proc.Environ(withoutVar(baseEnv, container.EnvAMPubKeySHA256), map[string]string{container.EnvAMURL: local})
@@ -76,10 +78,16 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile, superv
 		return fmt.Errorf("run executor command %q: %w", command[0], err)
 	}
 	r.Wait(ctx, nil) // ctx ends on SIGTERM: stop the child (SIGTERM, then SIGKILL)
+	stopLogs()       // the last output a follower wants
 	if code := r.Exit().Code; code != 0 {
 		return &ExitCodeError{Code: code}
 	}
 	return nil
+}
+
+// launcherLogf writes one of the executor launcher's own lines to stderr.
+func launcherLogf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "%s spindle executor: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, a...))
 }
 
 // withoutVar returns env without the variable name.

@@ -100,9 +100,10 @@ func (r *outputRing) drained() bool {
 // the driver's chunks know their offset in it. The AM's own log lines and the
 // driver's stderr share one fileWriter.
 type fileWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	off int64
+	mu      sync.Mutex
+	w       io.Writer
+	off     int64
+	changed chan struct{} // closed at the next write; nil while nobody waits
 }
 
 // Write writes p to the file.
@@ -110,8 +111,27 @@ func (f *fileWriter) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n, err := f.w.Write(p)
-	f.off += int64(n)
+	f.wroteLocked(n)
 	return n, err
+}
+
+// wroteLocked records n bytes written and wakes who waits for a write.
+func (f *fileWriter) wroteLocked(n int) {
+	f.off += int64(n)
+	if n > 0 && f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
+}
+
+// Changed returns a channel closed at the next write.
+func (f *fileWriter) Changed() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.changed
 }
 
 // tee writes to the file and, with the offset it wrote at, to the ring.
@@ -128,7 +148,7 @@ func (t tee) Write(p []byte) (int, error) {
 	defer t.file.mu.Unlock()
 	off := t.file.off
 	n, err := t.file.w.Write(p)
-	t.file.off += int64(n)
+	t.file.wroteLocked(n)
 	if n > 0 {
 		t.ring.add(t.stream, off, p[:n])
 	}

@@ -58,8 +58,8 @@ type pool struct {
 	changed     chan struct{} // closed and replaced on every change, for waiters
 	events      *eventLog     // where executor events go (nil: nowhere)
 	unreplaced  []int         // failed or lost executors no new one has replaced yet
-	// onEnd is called once an executor has ended (see ended).
-	onEnd func(id string, taskFault bool)
+	// onEnd are called once an executor has ended (see ended).
+	onEnd []func(id string, taskFault bool)
 }
 
 func newPool(target, maxFailures int, memoryMB int64) *pool {
@@ -281,7 +281,7 @@ func (p *pool) Infos() []container.ExecutorInfo {
 	defer p.mu.Unlock()
 	out := make([]container.ExecutorInfo, 0, len(p.all))
 	for _, e := range p.all {
-		info := container.ExecutorInfo{ID: strconv.Itoa(e.id), Host: e.host, State: e.state,
+		info := container.ExecutorInfo{ID: strconv.Itoa(e.id), Host: e.host, Node: e.node, State: e.state,
 			ContainerID: e.containerID, LogURL: e.logURL, ExitStatus: e.exitStatus,
 			Diagnostics: e.diagnostics, StartedAt: e.started, FinishedAt: e.finished}
 		out = append(out, info)

@@ -1,6 +1,7 @@
 package am
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -75,17 +76,29 @@ func (p *pool) Stopping(e *executor) (stopping, live bool) {
 	return e.stopping, e.live()
 }
 
-// ended tells the onEnd hook that executor e has ended with outcome out.
+// ended tells the onEnd hooks that executor e has ended with outcome out.
 func (p *pool) ended(e *executor, out outcome) {
 	if e == nil {
 		return
 	}
 	p.mu.Lock()
-	hook := p.onEnd
+	hooks := slices.Clone(p.onEnd)
 	p.mu.Unlock()
-	if hook != nil {
+	for _, hook := range hooks {
 		hook(strconv.Itoa(e.id), out == outcomeFailed)
 	}
+}
+
+// containerExecutor returns the id of the executor in the container and
+// whether it is live; ok is false when no executor had the container.
+func (p *pool) containerExecutor(containerID string) (id string, live, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.byContainer[containerID]
+	if e == nil {
+		return "", false, false
+	}
+	return strconv.Itoa(e.id), e.live(), true
 }
 
 // byIDLocked finds an executor by its id.

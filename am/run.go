@@ -77,6 +77,7 @@ type attempt struct {
 	state *stateStore // the staging directory's state files; nil when nothing was staged
 
 	logDirs    []string    // the container's log directories (LOG_DIRS), for the summary
+	stdoutFile *fileWriter // the container's stdout: the driver's
 	stderrFile *fileWriter // the container's stderr: the AM's log and the driver's stderr
 }
 
@@ -128,15 +129,17 @@ func newAttempt(opts Options) (*attempt, error) {
 	}
 	a.setIdentity(cid, maxAttempts(app, getenv), net.JoinHostPort(host, getenv("NM_HTTP_PORT")), conf.WebAppScheme())
 	a.logDirs = splitComma(getenv("LOG_DIRS"))
+	a.stdoutFile = &fileWriter{w: os.Stdout}
 	a.stderrFile = &fileWriter{w: log.Out}
 	log.SetOutput(a.stderrFile)
+	a.logs = openContainerLogs(newLogRelay(time.Now), a.stdoutFile, a.stderrFile)
+	a.pool.onEnd = append(a.pool.onEnd, func(id string, _ bool) { a.logs.relay.ended(id) })
 	if err := a.initTasks(); err != nil {
 		return nil, err
 	}
 	if err := a.connect(conf, amCreds, getenv); err != nil {
 		return nil, err
 	}
-	a.cleanup = stagingCleanup(conf, app, a.creds.current)
 	a.cleanup = stagingCleanup(conf, app, a.creds.current)
 	return a, nil
 }

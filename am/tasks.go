@@ -25,11 +25,11 @@ func (m *master) initTasks() error {
 		return err
 	}
 	m.queue = q
-	m.pool.onEnd = func(id string, taskFault bool) {
+	m.pool.onEnd = append(m.pool.onEnd, func(id string, taskFault bool) {
 		if ended := q.ExecutorLost(id, taskFault); len(ended) > 0 {
 			m.log.Infof("executor %s ended holding tasks %v: they are queued again", id, ended)
 		}
-	}
+	})
 	cfg, enabled, err := dynamicConfig(m.spec.DynamicAllocation)
 	if err != nil || !enabled {
 		return err

@@ -12,7 +12,7 @@ import (
 // do not stop the reading (nil: dropped).
 func (c *Cluster) Logs(warn func(msg string)) *LogReader {
 	f := &logs.Fetcher{RM: c.rm, Conf: c.conf, NM: logs.NewNMClient(c.conf.WebAppScheme()), Warn: warn,
-		AcceptedWait: logs.DefaultAcceptedWait}
+		AcceptedWait: logs.DefaultAcceptedWait, AM: c.viewerClient}
 	if c.id.Kerberos() {
 		f.OpenFS = func(ctx context.Context, u *url.URL) (logs.FS, error) {
 			return logs.OpenFSAs(ctx, c.conf, u, c.id.Session)
@@ -31,7 +31,9 @@ func (r *LogReader) Fetch(ctx context.Context, id ApplicationID, opts logs.Optio
 }
 
 // Follow hands new output of the application's log files that opts selects
-// to fn every interval until the application ends.
+// to fn until the application ends: streamed by its ApplicationMaster while
+// it runs (see logs.Fetcher.Follow), from the NodeManagers every interval
+// where that is not possible.
 func (r *LogReader) Follow(ctx context.Context, id ApplicationID, opts logs.Options, interval time.Duration, fn func(*logs.Chunk) error) (*logs.Result, error) {
 	return r.f.Follow(ctx, id.yarn(), opts, interval, fn)
 }

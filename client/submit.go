@@ -129,6 +129,9 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 		return nil, err
 	}
 	app.AMPubKeySHA256 = tlsID.Pin()
+	if err := writeViewer(ctx, fsys, dir, app); err != nil {
+		return nil, err
+	}
 	asc, err := c.submissionContext(sub, id, app.Secret, tlsID, resources, specJSON, tokens)
 	if err != nil {
 		return nil, err

@@ -115,6 +115,9 @@ type ExecutorInfo struct {
 	// Host is the NodeManager host the executor runs on; empty until
 	// allocated.
 	Host string `json:"host"`
+	// Node is that NodeManager's address, host:port, as YARN names nodes;
+	// empty until allocated.
+	Node string `json:"node,omitempty"`
 	// State is one of the Executor* state constants.
 	State string `json:"state"`
 	// ContainerID is the YARN container id; empty until allocated.

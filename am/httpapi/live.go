@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/spindle-yarn/spindle/container"
@@ -25,23 +23,18 @@ type Live interface {
 // maxOutputPage bounds the driver output one answer carries.
 const maxOutputPage = 1 << 20
 
-// liveParams reads ?from=N&wait=D of the long-polls.
-func liveParams(w http.ResponseWriter, r *http.Request) (from int64, wait time.Duration, ok bool) {
-	q := r.URL.Query()
-	if s := q.Get("from"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid from %q: want a sequence number >= 0", s))
-			return 0, 0, false
-		}
-		from = n
+// liveParams reads ?NAME=N&wait=D of the long-polls (N >= 0, 0 when absent;
+// D at most container.MaxLiveWait), or answers 400.
+func liveParams(w http.ResponseWriter, r *http.Request, name string) (n int64, wait time.Duration, ok bool) {
+	if n, ok = offsetParam(w, r, name); !ok {
+		return 0, 0, false
 	}
-	wait, err := parseWait(q.Get("wait"))
+	wait, err := parseWait(r.URL.Query().Get("wait"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return 0, 0, false
 	}
-	return from, min(wait, container.MaxLiveWait), true
+	return n, min(wait, container.MaxLiveWait), true
 }
 
 // longPoll calls get until it has something to say (its bool) or wait
@@ -75,7 +68,7 @@ func (s *Server) longPoll(r *http.Request, wait time.Duration, get func() (bool,
 // getEvents answers GET /api/v1/events?from=N&wait=D: the events from N on,
 // waiting up to D for the first one.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
-	from, wait, ok := liveParams(w, r)
+	from, wait, ok := liveParams(w, r, "from")
 	if !ok {
 		return
 	}
@@ -96,7 +89,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 // getDriverOutput answers GET /api/v1/driver/output?from=N&wait=D: the
 // cluster-mode driver's output from chunk N on, waiting up to D for some.
 func (s *Server) getDriverOutput(w http.ResponseWriter, r *http.Request) {
-	from, wait, ok := liveParams(w, r)
+	from, wait, ok := liveParams(w, r, "from")
 	if !ok {
 		return
 	}

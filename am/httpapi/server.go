@@ -3,7 +3,9 @@
 // and executors to find each other, scaling, and the client-mode driver's
 // heartbeat and outcome. Every /api/ request must carry
 // "Authorization: Bearer <secret>" with the driver's or the executors' secret
-// (the executors' may not scale, heartbeat or finish as the driver). With
+// (the executors' may not scale, heartbeat or finish as the driver), or the
+// viewers' secret, which only reads (viewerRoutes). It also streams running
+// containers' stdout and stderr (logs.go). With
 // WithTasks it also serves the work queue (package workqueue); routing uses net/http's method and path patterns. GET / is an HTML status page without
 // secrets that needs no authorization, because the ResourceManager's web
 // proxy sends browsers there. The container package has the matching client.
@@ -112,6 +114,7 @@ func WithErrorLog(l *log.Logger) Option {
 type Server struct {
 	driverHash   [sha256.Size]byte
 	executorHash [sha256.Size]byte
+	viewerHash   [sha256.Size]byte
 	handler      http.Handler
 	backend      Backend
 	opts         options
@@ -123,11 +126,13 @@ type Server struct {
 }
 
 // New returns a Server that answers requests from b and its own key-value
-// store. It accepts two bearer secrets: the application's secret, which the
-// driver holds, and the executors' secret derived from it
-// (spec.ExecutorSecret), which the executors hold. The executors' secret is
-// refused with 403 on the driver-only endpoints: scale, driver heartbeat and
-// driver finish.
+// store. It accepts three bearer secrets: the application's secret, which the
+// driver holds, the executors' secret derived from it
+// (spec.ExecutorSecret), which the executors hold, and the viewers' secret
+// (spec.ViewerSecret), for the owner's `spindle logs --follow`. The
+// executors' secret is refused with 403 on the driver-only endpoints: scale,
+// driver heartbeat and driver finish. The viewers' secret reaches only the
+// read-only endpoints viewerRoutes lists.
 func New(secret string, b Backend, opts ...Option) (*Server, error) {
 	if secret == "" {
 		return nil, errors.New("creating AM HTTP API server: secret is empty")
@@ -162,6 +167,7 @@ func New(secret string, b Backend, opts ...Option) (*Server, error) {
 	s := &Server{
 		driverHash:   sha256.Sum256([]byte(secret)),
 		executorHash: sha256.Sum256([]byte(spec.ExecutorSecret(secret))),
+		viewerHash:   sha256.Sum256([]byte(spec.ViewerSecret(secret))),
 		backend:      b,
 		opts:         o,
 		kv:           newStore(o.maxKeys, o.maxBytes),
@@ -253,17 +259,39 @@ func (s *Server) routes() http.Handler {
 		s.mountTasks(api)
 	}
 	handle(api, "/api/v1/credentials", route{http.MethodGet, s.getCredentials})
+	handle(api, containerLogPath, route{http.MethodGet, s.getContainerLog})
+	handle(api, "/api/v1/executor/logs", route{http.MethodGet, executorOnly(s.getLogDemand)})
+	handle(api, "/api/v1/executor/logs/{stream}", route{http.MethodPost, executorOnly(s.pushLog)})
 	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
 	})
 
 	mux := http.NewServeMux()
 	handle(mux, "/{$}", route{http.MethodGet, s.serveStatusPage}, route{http.MethodHead, s.serveStatusPage})
-	mux.Handle(apiPrefix, s.authenticate(api))
+	mux.Handle(apiPrefix, s.authenticate(api, s.viewerRoutes()))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such page %q", r.URL.Path))
 	})
 	return mux
+}
+
+// containerLogPath is the pattern of a container's log stream.
+const containerLogPath = "/api/v1/containers/{id}/logs/{stream}"
+
+// viewerRoutes is the API the viewers' secret reaches: reading the
+// application, its executors, events, the driver's output and containers'
+// logs. Everything else answers 403.
+func (s *Server) viewerRoutes() http.Handler {
+	v := http.NewServeMux()
+	v.HandleFunc("GET /api/v1/app", s.getApp)
+	v.HandleFunc("GET /api/v1/executors", s.getExecutors)
+	v.HandleFunc("GET /api/v1/events", s.getEvents)
+	v.HandleFunc("GET /api/v1/driver/output", s.getDriverOutput)
+	v.HandleFunc("GET "+containerLogPath, s.getContainerLog)
+	v.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("%s %s: the viewers' secret only reads the application, its executors, events and output", r.Method, r.URL.Path))
+	})
+	return v
 }
 
 // route is one method's handler of a path.
@@ -293,15 +321,17 @@ type role int
 const (
 	roleDriver role = iota + 1
 	roleExecutor
+	roleViewer
 )
 
 type roleKey struct{}
 
-// authenticate lets a request through when it carries "Authorization: Bearer
-// <secret>" with the driver's or the executors' secret, recording which; it
-// answers 401 otherwise. The comparison takes the same time however much of a
-// secret is right.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+// authenticate lets a request through to next when it carries
+// "Authorization: Bearer <secret>" with the driver's or the executors'
+// secret, recording which, and to viewers with the viewers' secret; it
+// answers 401 otherwise. The comparison takes the same time however much of
+// a secret is right.
+func (s *Server) authenticate(next, viewers http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		who := s.roleOf(r)
@@ -310,7 +340,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, "missing or wrong secret: send \"Authorization: Bearer <secret>\" with the secret Spindle gave the process (SPINDLE_SECRET)")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), roleKey{}, who)))
+		h := next
+		if who == roleViewer {
+			h = viewers
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), roleKey{}, who)))
 	})
 }
 
@@ -323,11 +357,14 @@ func (s *Server) roleOf(r *http.Request) role {
 	h := sha256.Sum256([]byte(strings.TrimSpace(token)))
 	driver := subtle.ConstantTimeCompare(h[:], s.driverHash[:])
 	executor := subtle.ConstantTimeCompare(h[:], s.executorHash[:])
+	viewer := subtle.ConstantTimeCompare(h[:], s.viewerHash[:])
 	switch {
 	case driver == 1:
 		return roleDriver
 	case executor == 1:
 		return roleExecutor
+	case viewer == 1:
+		return roleViewer
 	}
 	return 0
 }

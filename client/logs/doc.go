@@ -19,6 +19,10 @@
 //     AggregatedLogFormat; ReadAggregated reads it. The IndexedFormat
 //     (yarn.log-aggregation.file-formats=IndexedFormat) is recognized and
 //     reported as unsupported.
+//   - While it runs, Follow streams the containers' stdout and stderr from
+//     the application's ApplicationMaster instead (Fetcher.AM; amfollow.go),
+//     which reads its own files and relays the executors' from their
+//     launchers; the NodeManagers are asked only before and after.
 //
 // The aggregated files are read from file:// directly and from hdfs:// with
 // github.com/colinmarc/hdfs/v2 (SIMPLE authentication).

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
@@ -64,6 +65,10 @@ type Fetcher struct {
 	// ACCEPTED, then RUNNING with no containers, until its AM registers
 	// again with the new RM (DefaultAcceptedWait).
 	AcceptedWait time.Duration
+	// AM connects to a running application's ApplicationMaster API as a
+	// viewer, so that Follow streams containers' stdout and stderr from it
+	// (see Follow). Nil, or an error, and Follow polls the NodeManagers.
+	AM func(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto) (*container.Client, error)
 	// MaxNodeScan: when the cluster has at most this many running
 	// NodeManagers, all of them are asked for the application's containers,
 	// which finds containers that already ended (the ResourceManager lists
@@ -107,6 +112,13 @@ type Result struct {
 	Files int
 	// Looked lists where Fetch looked.
 	Looked []string
+	// Streamed is set when Follow streamed stdout and stderr from the
+	// ApplicationMaster (not by polling the NodeManagers).
+	Streamed bool
+	// AMRequests and NMRequests count Follow's requests to the
+	// ApplicationMaster and (through the Fetcher's NM) to NodeManagers: the
+	// load following added.
+	AMRequests, NMRequests int64
 }
 
 // NoLogsError says that no logs were found, and where Fetch looked.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 	"github.com/spindle-yarn/spindle/internal/yarn"
 )
 
@@ -36,12 +37,16 @@ type Chunk struct {
 // fileKey names one followed file.
 type fileKey struct{ container, name string }
 
-// Follow hands out a running application's logs like Fetch and then, every
-// interval, what was added to them, including the logs of containers that
-// start later, until the application ends (it returns then, with the final
-// state in the Result) or ctx ends. An application that has already ended
-// gets its aggregated logs, as with Fetch. Output written in a container's
-// last moments, after the final poll, shows only in the aggregated logs.
+// Follow hands out a running application's logs like Fetch and then what
+// is added to them, including the logs of containers that start later,
+// until the application ends (it returns then, with the final state in the
+// Result) or ctx ends. With AM, the containers' stdout and stderr are
+// streamed from the ApplicationMaster as they are written (Result.Streamed)
+// and the NodeManagers are asked again only at the end, for the rest; where
+// the AM cannot be used, or stops answering, the NodeManagers are polled
+// every interval. An application that has already ended gets its
+// aggregated logs, as with Fetch. Output written in a container's last
+// moments, after the final poll, shows only in the aggregated logs.
 func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Options, interval time.Duration, fn func(*Chunk) error) (*Result, error) {
 	if interval <= 0 {
 		return nil, fmt.Errorf("follow interval %s: must be positive", interval)
@@ -58,7 +63,14 @@ func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Optio
 		return f.Fetch(ctx, app, opts, func(lf *LogFile) error { return pieces(lf, fn) })
 	}
 	res := &Result{Source: SourceNodeManagers, State: rep.GetYarnApplicationState().String()}
+	nmBefore := f.nm().Requests()
+	defer func() { res.NMRequests = f.nm().Requests() - nmBefore }()
 	offsets := map[fileKey]int64{}
+	if f.AM != nil && rep.GetYarnApplicationState() == yarnpb.YarnApplicationStateProto_RUNNING {
+		if err := f.streamFromAM(ctx, app, rep, fl, offsets, res, fn); err != nil {
+			return res, err
+		}
+	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	ended := false
@@ -87,6 +99,21 @@ func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Optio
 		// NodeManagers still serve.
 		ended = yarn.IsTerminal(rep.GetYarnApplicationState())
 	}
+}
+
+// streamFromAM hands out what the NodeManagers have of the application's
+// logs now, then streams stdout and stderr from the ApplicationMaster while
+// it can (followAM); Follow goes on from the offsets reached.
+func (f *Fetcher) streamFromAM(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto, fl *filter, offsets map[fileKey]int64, res *Result, fn func(*Chunk) error) error {
+	nodes := map[string]string{}
+	record := func(c *Chunk) error {
+		nodes[c.Container] = c.Node
+		return fn(c)
+	}
+	if err := f.poll(ctx, app, fl, offsets, res, record); err != nil {
+		return err
+	}
+	return f.followAM(ctx, app, rep, fl, offsets, nodes, res, fn)
 }
 
 // pieces hands a whole log file to fn as chunks.

@@ -14,6 +14,7 @@ package logs
 // their logs through the spindle binary, as a user would.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -25,6 +26,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -102,8 +104,14 @@ var appIDRe = regexp.MustCompile(`application_\d+_\d+`)
 // submit runs an application and returns its id.
 func (b itBins) submit(t *testing.T, wait bool, app string, args ...string) string {
 	t.Helper()
-	sargs := []string{"submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "2",
-		"--executor-memory", "128m", "--driver-memory", "256m"}
+	return b.submitWith(t, wait, nil, app, args...)
+}
+
+// submitWith runs an application with more submit flags and returns its id.
+func (b itBins) submitWith(t *testing.T, wait bool, flags []string, app string, args ...string) string {
+	t.Helper()
+	sargs := append([]string{"submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "2",
+		"--executor-memory", "128m", "--driver-memory", "256m"}, flags...)
 	if !wait {
 		sargs = append(sargs, "--no-wait")
 	}
@@ -204,8 +212,11 @@ echo "done ${SPINDLE_ROLE}"
 		!strings.HasPrefix(stdout[m[1]:], "stdout) ==\ntick 0 from driver\n") {
 		t.Errorf("output:\n%s", stdout)
 	}
-	// --follow prints new output until the application ends.
-	stdout, stderr, code := b.run(t, 3*time.Minute, "logs", app, "--follow", "--interval", "1s", "--file", "stdout")
+	// --follow streams new output from the ApplicationMaster until the
+	// application ends: an executor's line arrives while it runs, and every
+	// container's stdout comes out whole, in order, once.
+	cpu := amCPU(t, app)
+	stdout, stderr, code := b.followWhileRunning(t, app, "tick 20 from executor", "--follow", "--file", "stdout")
 	t.Logf("--follow: exit %d\n%s%s", code, stdout, stderr)
 	if code != 0 || !strings.Contains(stdout, "tick 25 from driver") || !strings.Contains(stdout, "tick 25 from executor") {
 		t.Errorf("--follow: exit %d\n%s", code, stdout)
@@ -213,8 +224,36 @@ echo "done ${SPINDLE_ROLE}"
 	if !strings.Contains(stderr, "is FINISHED") {
 		t.Errorf("--follow did not report the end: %s", stderr)
 	}
-	// Once finished and aggregated: everything, up to the last line.
-	b.logsUntil(t, 90*time.Second, "done driver", app, "--container", driver, "--file", "stdout")
+	m := regexp.MustCompile(`streamed from \S+ ApplicationMaster: (\d+) requests to it, (\d+) to NodeManagers`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Errorf("--follow did not stream from the ApplicationMaster: %s", stderr)
+	} else {
+		t.Logf("load of one --follow of 3 containers for ~25 s: %s requests to the AM, %s to NodeManagers; AM CPU over the application: %v", m[1], m[2], cpu())
+	}
+	// Once finished and aggregated: everything, up to the last line, and
+	// what --follow printed of each container is exactly that.
+	agg, _, _ := b.logsUntil(t, 90*time.Second, "done driver", app, "--file", "stdout")
+	followed, aggregated := linesByContainer(stdout), linesByContainer(agg)
+	if len(aggregated) != 3 {
+		t.Errorf("%d containers' stdout aggregated, want 3:\n%s", len(aggregated), agg)
+	}
+	for c, want := range aggregated {
+		if got := followed[c]; strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: --follow printed\n%s\nbut its whole stdout is\n%s", c, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+
+	// For comparison, the same application staged elsewhere: --follow
+	// cannot find the viewer file and polls the NodeManagers every 2 s.
+	other := b.submitWith(t, false, []string{"--conf", "spindle.yarn.stagingDir=/tmp/spindle-logs-it"}, script)
+	otherCPU := amCPU(t, other)
+	b.logsUntil(t, 90*time.Second, "tick 1 from driver", other, "--file", "stdout")
+	stdout, stderr, code = b.run(t, 3*time.Minute, "logs", other, "--follow", "--file", "stdout")
+	nm := regexp.MustCompile(`followed \S+ from the NodeManagers: (\d+) requests to them`).FindStringSubmatch(stderr)
+	if code != 0 || nm == nil || !strings.Contains(stdout, "tick 25 from executor") {
+		t.Fatalf("--follow from the NodeManagers: exit %d\n%s%s", code, stdout, stderr)
+	}
+	t.Logf("the same --follow from the NodeManagers (every 2 s): %s requests to them; AM CPU over the application: %v", nm[1], otherCPU())
 }
 
 func TestIntegrationLogsUnknownApp(t *testing.T) {
@@ -223,4 +262,143 @@ func TestIntegrationLogsUnknownApp(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "unknown to the ResourceManager") || !strings.Contains(stderr, "logs-tfile/application_1_0001") {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
+}
+
+// followWhileRunning runs `spindle logs APP args...` and checks that want
+// appears on its stdout while the application is RUNNING (spindle status);
+// it returns the whole output once the command ends.
+func (b itBins) followWhileRunning(t *testing.T, app, want string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, b.spindle, append([]string{"logs", app}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	sc := bufio.NewScanner(pr)
+	checked := false
+	for sc.Scan() {
+		stdout.WriteString(sc.Text() + "\n")
+		if !checked && strings.Contains(sc.Text(), want) {
+			checked = true
+			st, _, _ := b.run(t, time.Minute, "status", app)
+			if !strings.Contains(st, "RUNNING") {
+				t.Errorf("%q arrived, but the application is not RUNNING:\n%s", want, st)
+			} else {
+				t.Logf("%q arrived while the application is RUNNING", want)
+			}
+		}
+	}
+	err = cmd.Wait()
+	if !checked {
+		t.Errorf("%q never arrived", want)
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("spindle logs: %v", err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// linesByContainer splits `spindle logs` output into each container's
+// lines (of every file printed).
+func linesByContainer(out string) map[string][]string {
+	header := regexp.MustCompile(`^== (container_\S+) on .* \((\S+)\) ==$`)
+	lines := map[string][]string{}
+	var cur string
+	for _, l := range strings.Split(out, "\n") {
+		if m := header.FindStringSubmatch(l); m != nil {
+			cur = m[1]
+			continue
+		}
+		if l != "" && cur != "" {
+			lines[cur] = append(lines[cur], l)
+		}
+	}
+	return lines
+}
+
+// amCPU returns a function that reports the CPU time the application's
+// AM process has used, sampled every second until the AM has gone (the
+// test cluster runs on this machine; the AM is found by its working
+// directory, the AM container's).
+func amCPU(t *testing.T, app string) func() time.Duration {
+	rest := strings.TrimPrefix(app, "application_")
+	re := regexp.MustCompile(`container_(?:e\d+_)?` + regexp.QuoteMeta(rest) + `_01_000001$`)
+	var mu sync.Mutex
+	var last time.Duration
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pid := ""
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second):
+			}
+			if pid == "" {
+				pid = findAM(re)
+			}
+			if pid == "" {
+				continue
+			}
+			if d, ok := procCPU(pid); ok {
+				mu.Lock()
+				last = d
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() time.Duration {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return last
+	}
+}
+
+// findAM returns the pid of the `spindle am` process whose working
+// directory matches re.
+func findAM(re *regexp.Regexp) string {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err != nil || !re.MatchString(cwd) {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if bytes.Contains(cmd, []byte("\x00am\x00")) {
+			return e.Name()
+		}
+	}
+	return ""
+}
+
+// procCPU is the user plus system time of a process, from /proc/PID/stat
+// (clock ticks of 10 ms).
+func procCPU(pid string) (time.Duration, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond, true
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,7 +47,12 @@ type NMClient struct {
 	Scheme string
 	// StallTimeout bounds each wait for more of a log's content (default 60s).
 	StallTimeout time.Duration
+
+	requests atomic.Int64
 }
+
+// Requests counts the requests sent to NodeManagers so far.
+func (c *NMClient) Requests() int64 { return c.requests.Load() }
 
 // NewNMClient returns a client for NodeManagers whose web addresses lack a
 // scheme use scheme ("http" or "https"; "" means "http"), with its own
@@ -169,6 +175,7 @@ func (c *NMClient) getJSON(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("GET %s: %w", u, err)
 	}
 	req.Header.Set("Accept", "application/json")
+	c.requests.Add(1)
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", u, err)
@@ -383,6 +390,7 @@ func (c *NMClient) OpenLog(ctx context.Context, addr, containerID, file string, 
 		cancel()
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
+	c.requests.Add(1)
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		watchdog.Stop()

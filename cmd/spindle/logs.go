@@ -17,7 +17,7 @@ func cmdLogs(ctx context.Context, env *cliEnv, args []string) error {
 	files := fs.StringSlice("file", nil, "only log files with this name or glob pattern, e.g. stdout, stderr, 'std*' (repeatable or comma-separated)")
 	owner := fs.String("app-owner", "", "the application's user, to find the aggregated logs of an application the ResourceManager has forgotten (default: you)")
 	follow := fs.Bool("follow", false, "keep printing new output of a running application's containers until it ends")
-	interval := fs.Duration("interval", 2*time.Second, "with --follow, how often to check for new output")
+	interval := fs.Duration("interval", 2*time.Second, "with --follow, how often to poll the NodeManagers when the ApplicationMaster cannot stream the output (an application submitted elsewhere or with --staging-dir)")
 	id, cl, err := appCommand(env, fs, args, func() error {
 		if *interval <= 0 {
 			return console.Usagef("--interval must be positive, not %s", *interval)
@@ -40,6 +40,12 @@ func cmdLogs(ctx context.Context, env *cliEnv, args []string) error {
 			}
 			return out.Flush()
 		})
+		switch {
+		case err == nil && res.Streamed:
+			env.log.Infof("streamed from %s's ApplicationMaster: %d requests to it, %d to NodeManagers", id, res.AMRequests, res.NMRequests)
+		case err == nil && res.Source == logs.SourceNodeManagers:
+			env.log.Infof("followed %s from the NodeManagers: %d requests to them", id, res.NMRequests)
+		}
 		if err == nil && res.Source == logs.SourceNodeManagers {
 			env.log.Infof("%s is %s; its complete logs are in the aggregated logs (spindle logs %[1]s)", id, res.State)
 		}

@@ -70,8 +70,14 @@ func NewSecret() (string, error) {
 // cannot recover the application secret. The AM API gives it fewer rights: no
 // finishing the application, no driver heartbeats, no scaling.
 func ExecutorSecret(appSecret string) string {
+	return deriveSecret(appSecret, "spindle executor secret v1")
+}
+
+// deriveSecret derives a secret for label from the application secret
+// (HMAC-SHA256), one-way.
+func deriveSecret(appSecret, label string) string {
 	m := hmac.New(sha256.New, []byte(appSecret))
-	m.Write([]byte("spindle executor secret v1"))
+	m.Write([]byte(label))
 	return hex.EncodeToString(m.Sum(nil))
 }
 
