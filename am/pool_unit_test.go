@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/spindle-yarn/spindle/container"
 )
 
 func TestClassifyExit(t *testing.T) {
@@ -347,5 +349,26 @@ func TestPoolInfosNumericOrder(t *testing.T) {
 	}
 	if infos[0].State != stateRunning || infos[0].ExitStatus != nil || !infos[0].FinishedAt.IsZero() {
 		t.Errorf("info 1 = %+v", infos[0])
+	}
+}
+
+// A launch lost (not the executor's fault) is an executor-lost event, not a
+// failure, and the next executor is its replacement.
+func TestPoolLaunchLostIsReplaced(t *testing.T) {
+	p := newPool(1, 3, 1024)
+	p.events = newEventLog()
+	e := p.Assign("c1", "node1:8041", "node1", "")
+	p.LaunchLost("c1", errors.New("connection refused"))
+	if _, _, failed := p.counts(); failed != 0 {
+		t.Errorf("%d failures counted for a lost launch", failed)
+	}
+	page, _ := p.events.since(1)
+	if n := len(page.Events); n == 0 || page.Events[n-1].Type != container.EventExecutorLost ||
+		!strings.Contains(page.Events[n-1].Message, "lost before it started: connection refused") {
+		t.Fatalf("events after a lost launch: %+v", page.Events)
+	}
+	next := p.Assign("c2", "node1:8041", "node1", "")
+	if next == nil || next.replaces != e.id {
+		t.Fatalf("the next executor %+v does not replace executor %d", next, e.id)
 	}
 }

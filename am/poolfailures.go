@@ -45,5 +45,6 @@ func (p *pool) LaunchLost(containerID string, err error) {
 	}
 	e.state, e.finished = stateKilled, p.now()
 	e.diagnostics = "lost before it started: " + err.Error()
+	p.endedLocked(e, outcomeLost)
 	p.notifyLocked()
 }

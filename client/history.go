@@ -50,23 +50,17 @@ func (c *Cluster) Summary(ctx context.Context, id ApplicationID, owner string) (
 		}
 		return nil
 	}
-	r := c.Logs(nil)
-	for {
-		_, err := r.Fetch(ctx, id, logs.Options{Files: []string{container.SummaryFileName}, Owner: owner}, fn)
-		var nl *logs.NoLogsError
-		switch {
-		case best != nil:
-			return best, nil
-		case errors.As(err, &nl) && nl.State != "" && ctx.Err() == nil:
-			sleepCtx(ctx, 2*time.Second) // known and just ended: not aggregated yet
-			continue
-		case errors.As(err, &nl):
-			return nil, fmt.Errorf("%w: %v", ErrNoSummary, err)
-		case err != nil:
-			return nil, err
-		}
-		return nil, ErrNoSummary
+	err := c.fetchUntilAggregated(ctx, id, logs.Options{Files: []string{container.SummaryFileName}, Owner: owner}, fn)
+	var nl *logs.NoLogsError
+	switch {
+	case best != nil:
+		return best, nil
+	case errors.As(err, &nl):
+		return nil, fmt.Errorf("%w: %v", ErrNoSummary, err)
+	case err != nil:
+		return nil, err
 	}
+	return nil, ErrNoSummary
 }
 
 // ListFilter selects applications for List; empty fields select all.

@@ -116,11 +116,19 @@ func (c *Cluster) amContainer(ctx context.Context, id ApplicationID) (string, er
 func (c *Cluster) amLogs(ctx context.Context, id ApplicationID, amCont string, files []string, fn func(*logs.LogFile) error) error {
 	ctx, cancel := context.WithTimeout(ctx, logWait)
 	defer cancel()
+	return c.fetchUntilAggregated(ctx, id, logs.Options{Containers: []string{amCont}, Files: files}, fn)
+}
+
+// fetchUntilAggregated hands the application's log files that opts selects
+// to fn. While none is found and the ResourceManager knows the application
+// (it has just ended and its logs are being aggregated), it looks again
+// every 2 s until ctx ends.
+func (c *Cluster) fetchUntilAggregated(ctx context.Context, id ApplicationID, opts logs.Options, fn func(*logs.LogFile) error) error {
 	r := c.Logs(nil)
 	for {
-		_, err := r.Fetch(ctx, id, logs.Options{Containers: []string{amCont}, Files: files}, fn)
+		_, err := r.Fetch(ctx, id, opts, fn)
 		var nl *logs.NoLogsError
-		if !errors.As(err, &nl) || ctx.Err() != nil {
+		if !errors.As(err, &nl) || nl.State == "" || ctx.Err() != nil {
 			return err
 		}
 		sleepCtx(ctx, 2*time.Second)

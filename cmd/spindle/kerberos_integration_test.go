@@ -119,7 +119,15 @@ func (k *krbTest) containerLog(t *testing.T, id, container, file string) string 
 // deleted (by the AM with its HDFS delegation token, and by the client).
 func (k *krbTest) checkStagingGone(t *testing.T, id string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	k.waitStagingGone(t, id, 0)
+}
+
+// waitStagingGone asserts that the application's staging directory is
+// deleted within wait (by the AM, which deletes it right after it
+// unregisters, when no client waits for the end).
+func (k *krbTest) waitStagingGone(t *testing.T, id string, wait time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute+wait)
 	defer cancel()
 	fsys, err := staging.OpenAs(ctx, k.conf, nil, staging.Auth{Kerberos: k.session})
 	if err != nil {
@@ -127,8 +135,17 @@ func (k *krbTest) checkStagingGone(t *testing.T, id string) {
 	}
 	defer fsys.Close()
 	dir := staging.StagingDir(fsys.Home(ctx), id)
-	if _, err := fsys.Stat(ctx, dir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the staging directory %s is still there (%v)", fsys.URL(dir), err)
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := fsys.Stat(ctx, dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the staging directory %s is still there (%v)", fsys.URL(dir), err)
+			return
+		}
+		time.Sleep(time.Second)
 	}
 }
 
@@ -312,4 +329,34 @@ func TestKerberosUserErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKerberosLogsFollow: on the secured cluster `spindle logs --follow`
+// reads the viewer file from the Kerberos-protected staging directory and
+// streams the driver's and the executor's stdout through the AM while the
+// application runs.
+func TestKerberosLogsFollow(t *testing.T) {
+	k := needKerberos(t)
+	ticker := filepath.Join(t.TempDir(), "ticker.sh")
+	if err := os.WriteFile(ticker, []byte("#!/bin/sh\ni=0\nwhile [ $i -lt 15 ]; do echo \"tick $i from $SPINDLE_ROLE\"; i=$((i+1)); sleep 1; done\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id, p := k.submit(t, krbEnv(), "--deploy-mode", "cluster", "--num-executors", "1", "--no-wait", ticker)
+	if p.code != 0 {
+		t.Fatalf("submit --no-wait exited %d:\n%s", p.code, p.stderr())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lg := runSpindle(t, ctx, krbEnv(), "logs", id, "--follow", "--file", "stdout")
+	out := lg.stdout()
+	if lg.code != 0 || !strings.Contains(lg.stderr(), "ApplicationMaster") || !regexp.MustCompile(`streamed from \S+ ApplicationMaster`).MatchString(lg.stderr()) {
+		t.Fatalf("spindle logs --follow exited %d, not streamed from the AM:\n%s\n%s", lg.code, out, lg.stderr())
+	}
+	for _, want := range []string{"tick 10 from driver", "tick 10 from executor"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--follow printed no %q:\n%s", want, out)
+		}
+	}
+	t.Logf("spindle logs --follow on the secured cluster:\n%s%s", out, lg.stderr())
+	k.waitStagingGone(t, id, 30*time.Second)
 }
