@@ -70,7 +70,17 @@ func (a *fakeAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Follow with an AM: what the NodeManager has first, then the AM streams
 // the rest of the running files and an executor that started since, then
 // the NodeManager's last poll adds only what came after; nothing twice.
+// An application still ACCEPTED at the start is streamed once it runs.
 func TestFollowStreamsFromAM(t *testing.T) {
+	accepted := yarnpb.YarnApplicationStateProto_ACCEPTED
+	for _, before := range [][]yarnpb.YarnApplicationStateProto{nil, {accepted, accepted}} {
+		t.Run(fmt.Sprintf("%d reports before RUNNING", len(before)), func(t *testing.T) {
+			followFromAM(t, before)
+		})
+	}
+}
+
+func followFromAM(t *testing.T, before []yarnpb.YarnApplicationStateProto) {
 	nm, srv := startNM(t, "nm1:8041")
 	nm.set(cid(1), "stdout", "line 1\n")
 	nm.set(cid(1), "stderr", "")
@@ -84,7 +94,7 @@ func TestFollowStreamsFromAM(t *testing.T) {
 	defer amSrv.Close()
 	running := yarnpb.YarnApplicationStateProto_RUNNING
 	states := slices.Repeat([]yarnpb.YarnApplicationStateProto{running}, 8)
-	rm := &fakeRM{user: "alice", states: append(states, yarnpb.YarnApplicationStateProto_FINISHED),
+	rm := &fakeRM{user: "alice", states: append(append(before, states...), yarnpb.YarnApplicationStateProto_FINISHED),
 		nodes: []*yarnpb.NodeReportProto{{HttpAddress: proto.String(srv.URL)}}}
 	f := &Fetcher{RM: rm, Conf: testConf(t, t.TempDir()), NM: NewNMClient("http"),
 		AM: func(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto) (*container.Client, error) {

@@ -44,7 +44,8 @@ type fileKey struct{ container, name string }
 // streamed from the ApplicationMaster as they are written (Result.Streamed)
 // and the NodeManagers are asked again only at the end, for the rest; where
 // the AM cannot be used, or stops answering, the NodeManagers are polled
-// every interval. An application that has already ended gets its
+// every interval (and the AM of the next attempt, or of an application
+// that was not RUNNING yet, is tried once it runs). An application that has already ended gets its
 // aggregated logs, as with Fetch. Output written in a container's last
 // moments, after the final poll, shows only in the aggregated logs.
 func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Options, interval time.Duration, fn func(*Chunk) error) (*Result, error) {
@@ -66,16 +67,29 @@ func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Optio
 	nmBefore := f.nm().Requests()
 	defer func() { res.NMRequests = f.nm().Requests() - nmBefore }()
 	offsets := map[fileKey]int64{}
-	if f.AM != nil && rep.GetYarnApplicationState() == yarnpb.YarnApplicationStateProto_RUNNING {
-		if err := f.streamFromAM(ctx, app, rep, fl, offsets, res, fn); err != nil {
-			return res, err
-		}
+	nodes := map[string]string{} // each container's node, as the NodeManagers name it
+	polled := func(c *Chunk) error {
+		nodes[c.Container] = c.Node
+		return fn(c)
 	}
+	triedAttempt := int32(-1) // the attempt whose AM was tried
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	ended := false
 	for {
-		if err := f.poll(ctx, app, fl, offsets, res, fn); err != nil {
+		// Each attempt's AM, once it runs: at the start, once the
+		// application is RUNNING, after an AM restart.
+		if att := rep.GetCurrentApplicationAttemptId().GetAttemptId(); f.AM != nil && att != triedAttempt &&
+			rep.GetYarnApplicationState() == yarnpb.YarnApplicationStateProto_RUNNING {
+			triedAttempt = att
+			if err := f.poll(ctx, app, fl, offsets, res, polled); err != nil {
+				return res, err
+			}
+			if err := f.followAM(ctx, app, rep, fl, offsets, nodes, res, fn); err != nil {
+				return res, err
+			}
+		}
+		if err := f.poll(ctx, app, fl, offsets, res, polled); err != nil {
 			return res, err
 		}
 		if ended {
@@ -86,7 +100,7 @@ func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Optio
 			return res, ctx.Err()
 		case <-ticker.C:
 		}
-		rep, err := f.report(ctx, app)
+		next, err := f.report(ctx, app)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -94,26 +108,12 @@ func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Optio
 			f.warn("%v", err)
 			continue
 		}
+		rep = next
 		res.State = rep.GetYarnApplicationState().String()
 		// One more poll after the end is seen, for the last output the
 		// NodeManagers still serve.
 		ended = yarn.IsTerminal(rep.GetYarnApplicationState())
 	}
-}
-
-// streamFromAM hands out what the NodeManagers have of the application's
-// logs now, then streams stdout and stderr from the ApplicationMaster while
-// it can (followAM); Follow goes on from the offsets reached.
-func (f *Fetcher) streamFromAM(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto, fl *filter, offsets map[fileKey]int64, res *Result, fn func(*Chunk) error) error {
-	nodes := map[string]string{}
-	record := func(c *Chunk) error {
-		nodes[c.Container] = c.Node
-		return fn(c)
-	}
-	if err := f.poll(ctx, app, fl, offsets, res, record); err != nil {
-		return err
-	}
-	return f.followAM(ctx, app, rep, fl, offsets, nodes, res, fn)
 }
 
 // pieces hands a whole log file to fn as chunks.
