@@ -26,6 +26,12 @@ const (
 	finalPushWait = 3 * time.Second
 	// demandRetry is the pause after a failed demand request.
 	demandRetry = 5 * time.Second
+	// demandDelay is how long an executor runs before its launcher first
+	// asks whether anybody follows its logs: a short-lived executor never
+	// talks to the AM for that (a follower gets its output from the
+	// NodeManager), and a follower of a new executor waits at most this
+	// long for its first output.
+	demandDelay = 2 * time.Second
 )
 
 // logPusher sends the executor's stdout and stderr, read back from its
@@ -35,14 +41,15 @@ type logPusher struct {
 	c       *container.Client
 	files   map[string]*os.File
 	logf    func(format string, a ...any)
-	version atomic.Int64 // the latest demand version seen
+	delay   time.Duration // before the first demand request
+	version atomic.Int64  // the latest demand version seen
 }
 
 // startLogPusher starts pushing the container's logs to the AM through c.
 // stop pushes what is still wanted, within finalPushWait, and ends it.
 // Outside a YARN container (stdout and stderr are not files) it does nothing.
 func startLogPusher(ctx context.Context, c *container.Client, logf func(format string, a ...any)) (stop func()) {
-	p := &logPusher{c: c, files: map[string]*os.File{}, logf: logf}
+	p := &logPusher{c: c, files: map[string]*os.File{}, logf: logf, delay: demandDelay}
 	for _, s := range []string{ownlog.Stdout, ownlog.Stderr} {
 		if f, err := ownlog.Open(s); err == nil {
 			p.files[s] = f
@@ -141,8 +148,11 @@ func (p *logPusher) pushOnce(ctx context.Context, d *container.LogDemand) (bool,
 
 // watchDemand long-polls the AM for changes of the demand and hands the
 // latest to run. It stops when the AM says the executor is not one it
-// relays.
+// relays. It first waits p.delay.
 func (p *logPusher) watchDemand(ctx context.Context, out chan container.LogDemand) {
+	if !sleepCtx(ctx, p.delay) {
+		return
+	}
 	failing := false
 	for ctx.Err() == nil {
 		v := p.version.Load()
