@@ -36,11 +36,13 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile, superv
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", "the AM address file", addrFile, err)
 	}
-	conf, err := hadoopconf.LoadEnvironment()
-	if err != nil {
-		return fmt.Errorf("load the container's Hadoop configuration: %w", err)
-	}
+	// Only a moving AM needs the configuration: a short executor never
+	// reads it.
 	resolve := func(ctx context.Context) (string, error) {
+		conf, err := hadoopconf.LoadEnvironment()
+		if err != nil {
+			return "", fmt.Errorf("load the container's Hadoop configuration: %w", err)
+		}
 		fsys, err := staging.Open(ctx, conf, u, os.Getenv("HADOOP_USER_NAME"))
 		if err != nil {
 			return "", err
