@@ -22,8 +22,9 @@ import (
 //   - in a job array (spec.Launch.Tasks) it runs the command once per task it
 //     leases (TaskLauncher);
 //   - when the container names the AM's address file (spec.EnvAMAddressFile)
-//     it stays the command's parent and serves the AM API to it through a
-//     local proxy that follows the AM across attempts (runProxied);
+//     it supervises the command itself (proc.Supervise) and serves the AM
+//     API to it through a local proxy that follows the AM across attempts
+//     (runProxied);
 //   - otherwise it runs the command supervised (proc.Supervise): what the
 //     command starts ends with it.
 //
@@ -31,9 +32,9 @@ import (
 // stdout and stderr log files to the AM while somebody follows them
 // (startLogPusher).
 //
-// supervisor is the spindle binary that runs the command under `spindle
-// supervise` when the launcher stays its parent, so that whatever the command
-// starts (even in a session of its own) ends with it.
+// supervisor is the spindle binary that runs each task of a job array under
+// `spindle supervise`, so that whatever a task starts (even in a session of
+// its own) ends with it.
 // A command that exits non-zero comes back as an *ExitCodeError.
 func LaunchExecutor(ctx context.Context, args []string, supervisor string) error {
 	if len(args) > 0 && args[0] == "--tasks" {
@@ -70,7 +71,7 @@ func LaunchExecutor(ctx context.Context, args []string, supervisor string) error
 		return fmt.Errorf("executor command %q: %w", l.Command[0], err)
 	}
 	if f := os.Getenv(spec.EnvAMAddressFile); f != "" && os.Getenv(container.EnvAMURL) != "" {
-		return runProxied(ctx, append([]string{path}, l.Command[1:]...), env, f, supervisor)
+		return runProxied(ctx, append([]string{path}, l.Command[1:]...), env, f)
 	}
 	exit := proc.Supervise(proc.Supervised{Command: append([]string{path}, l.Command[1:]...), Env: env, Grace: proc.StopGrace})
 	if exit.Err != nil {

@@ -28,10 +28,12 @@ func (e *ExitCodeError) Error() string {
 // SPINDLE_AM_URL is a local proxy to the AM (internal/amproxy). The proxy
 // re-reads the AM's address from addrFile (a URI in the staging directory)
 // when the AM stops answering, so a new AM attempt's API is found without
-// restarting the executor. The child dies with the launcher; a SIGTERM to the
-// launcher (the NodeManager stopping the container) is passed on, and the
-// launcher ends with the child's exit code.
-func runProxied(ctx context.Context, command, baseEnv []string, addrFile, supervisor string) error {
+// restarting the executor. The launcher supervises the command itself
+// (proc.Supervise: what the command starts ends with it, and dies with the
+// launcher; a SIGTERM from the NodeManager is passed on), rather than through
+// another `spindle supervise` process, which would cost every executor a
+// second start of this binary; it ends with the command's exit code.
+func runProxied(ctx context.Context, command, baseEnv []string, addrFile string) error {
 	u, err := url.Parse(addrFile)
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", "the AM address file", addrFile, err)
@@ -74,15 +76,13 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile, superv
 	}
 	// The command talks plain HTTP to the proxy on 127.0.0.1, which pins the AM's key.
 	env := proc.Environ(withoutVar(baseEnv, container.EnvAMPubKeySHA256), map[string]string{container.EnvAMURL: local})
-	r, err := proc.Start(proc.Process{Command: command, Env: env, Supervisor: supervisor,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, DieWithParent: true})
-	if err != nil {
-		return fmt.Errorf("run executor command %q: %w", command[0], err)
+	exit := proc.Supervise(proc.Supervised{Command: command, Env: env, Grace: proc.StopGrace})
+	stopLogs() // the last output a follower wants
+	if exit.Err != nil {
+		return fmt.Errorf("run executor command %q: %w", command[0], exit.Err)
 	}
-	r.Wait(ctx, nil) // ctx ends on SIGTERM: stop the child (SIGTERM, then SIGKILL)
-	stopLogs()       // the last output a follower wants
-	if code := r.Exit().Code; code != 0 {
-		return &ExitCodeError{Code: code}
+	if exit.Code != 0 {
+		return &ExitCodeError{Code: exit.Code}
 	}
 	return nil
 }

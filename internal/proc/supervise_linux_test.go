@@ -124,3 +124,31 @@ func TestSuperviseParentKilled(t *testing.T) {
 	_ = parent.Wait()
 	checkGone(t, 5*time.Second, pids...)
 }
+
+// hasChildren sees a running child and one not yet waited for, and none
+// once it is waited for, without waiting for anything itself.
+func TestHasChildren(t *testing.T) {
+	if hasChildren() {
+		t.Skip("the test process already has children")
+	}
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !hasChildren() {
+		t.Error("a running child was not seen")
+	}
+	cmd.Process.Kill()
+	if !hasChildren() {
+		t.Error("a child not yet waited for was not seen")
+	}
+	if err := cmd.Wait(); err == nil || cmd.ProcessState == nil {
+		t.Fatalf("wait: %v (hasChildren must not have reaped it)", err)
+	}
+	if hasChildren() {
+		t.Error("children seen after the only one was waited for")
+	}
+	if got := liveDescendants(); len(got) != 0 {
+		t.Errorf("descendants %v", got)
+	}
+}
