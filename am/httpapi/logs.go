@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/spindle-yarn/spindle/container"
 )
@@ -93,23 +92,30 @@ func (s *Server) getContainerLog(w http.ResponseWriter, r *http.Request) {
 		page, changed, err = cl.ContainerLog(r.PathValue("id"), stream, offset, maxLogPage)
 		return err != nil || len(page.Data) > 0 || page.Ended, changed
 	})
+	answerLogs(w, r, page, err, "container "+r.PathValue("id"), " (its logs are on its NodeManager: spindle logs)")
+}
+
+// answerLogs writes v, or the error that came instead: 404 naming subject
+// (with hint) for ErrNoContainer, 500 otherwise; nothing once the client
+// has gone.
+func answerLogs(w http.ResponseWriter, r *http.Request, v any, err error, subject, hint string) {
 	switch {
 	case r.Context().Err() != nil:
 	case errors.Is(err, ErrNoContainer):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("container %s: %v (its logs are on its NodeManager: spindle logs)", r.PathValue("id"), err))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s: %v%s", subject, err, hint))
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, page)
+		writeJSON(w, http.StatusOK, v)
 	}
 }
 
 // executorOnly answers 403 unless the request carries the executors' secret
-// and names an executor, whose id it passes on.
-func executorOnly(next func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+// and names an executor (identity), whose id it passes on.
+func (s *Server) executorOnly(next func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := strings.TrimSpace(r.Header.Get(container.HeaderExecutorID))
-		if r.Context().Value(roleKey{}) != roleExecutor || id == "" {
+		id, _ := s.identity(r)
+		if id == "" {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("%s %s is for executor launchers only: the executors' secret and %s", r.Method, r.URL.Path, container.HeaderExecutorID))
 			return
 		}
@@ -168,16 +174,8 @@ func (s *Server) pushLog(w http.ResponseWriter, r *http.Request, executorID stri
 
 // answerDemand writes a LogDemand or the error that came instead.
 func (s *Server) answerDemand(w http.ResponseWriter, r *http.Request, executorID string, d container.LogDemand, err error) {
-	switch {
-	case r.Context().Err() != nil:
-	case errors.Is(err, ErrNoContainer):
-		writeError(w, http.StatusNotFound, fmt.Sprintf("executor %s: %v", executorID, err))
-	case err != nil:
-		writeError(w, http.StatusInternalServerError, err.Error())
-	default:
-		if d.From == nil {
-			d.From = map[string]int64{}
-		}
-		writeJSON(w, http.StatusOK, d)
+	if d.From == nil {
+		d.From = map[string]int64{}
 	}
+	answerLogs(w, r, d, err, "executor "+executorID, "")
 }

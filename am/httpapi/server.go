@@ -260,8 +260,8 @@ func (s *Server) routes() http.Handler {
 	}
 	handle(api, "/api/v1/credentials", route{http.MethodGet, s.getCredentials})
 	handle(api, containerLogPath, route{http.MethodGet, s.getContainerLog})
-	handle(api, "/api/v1/executor/logs", route{http.MethodGet, executorOnly(s.getLogDemand)})
-	handle(api, "/api/v1/executor/logs/{stream}", route{http.MethodPost, executorOnly(s.pushLog)})
+	handle(api, "/api/v1/executor/logs", route{http.MethodGet, s.executorOnly(s.getLogDemand)})
+	handle(api, "/api/v1/executor/logs/{stream}", route{http.MethodPost, s.executorOnly(s.pushLog)})
 	api.HandleFunc(apiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such API endpoint %q", r.URL.Path))
 	})
