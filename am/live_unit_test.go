@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -177,5 +178,47 @@ func TestMasterLiveOverHTTP(t *testing.T) {
 	var se *container.StatusError
 	if _, err := exec.DriverOutput(ctx, 1, 0); !errors.As(err, &se) || se.StatusCode != 403 {
 		t.Errorf("an executor read the driver's output: %v", err)
+	}
+}
+
+// An events long-poll woken by the first of a burst of events answers the
+// whole burst: one request per burst, not one per event.
+func TestEventsLongPollAnswersBurst(t *testing.T) {
+	m, _ := testMaster(&spec.App{ID: "application_1_0001", User: "alice"}, 3)
+	m.events = newEventLog()
+	m.pool.events = m.events
+	srv, err := httpapi.New(m.secret, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	defer srv.Drain()
+	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: m.spec.ID, Secret: m.secret, AMURL: ts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan container.EventPage, 1)
+	go func() {
+		p, err := sdk.Events(context.Background(), 1, 10*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- p
+	}()
+	time.Sleep(100 * time.Millisecond)
+	for i, host := range []string{"nm1", "nm2", "nm3"} {
+		cid := fmt.Sprintf("c%d", i+1)
+		m.pool.Assign(cid, host+":1", host, "")
+		m.pool.Running(cid)
+		time.Sleep(30 * time.Millisecond) // within eventLinger of the first
+	}
+	select {
+	case p := <-got:
+		if len(p.Events) != 3 || p.Next != 4 {
+			t.Errorf("long-poll answer has %d events (next %d), want the burst of 3: %+v", len(p.Events), p.Next, p.Events)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the long-poll did not end after the burst")
 	}
 }

@@ -111,7 +111,9 @@ type OutputPage struct {
 const MaxLiveWait = 30 * time.Second
 
 // Events returns the events from sequence number from on, waiting up to
-// wait (at most MaxLiveWait) for one when there is none yet.
+// wait (at most MaxLiveWait) for one when there is none yet. Once one has
+// come the AM waits a moment (200 ms) for more, so that a burst of events
+// comes in one answer.
 func (c *Client) Events(ctx context.Context, from int64, wait time.Duration) (EventPage, error) {
 	var p EventPage
 	err := c.longPoll(ctx, "/api/v1/events", from, wait, &p)

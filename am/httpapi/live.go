@@ -37,9 +37,17 @@ func liveParams(w http.ResponseWriter, r *http.Request, name string) (n int64, w
 	return n, min(wait, container.MaxLiveWait), true
 }
 
+// eventLinger is how long an events long-poll that has been woken by a
+// new event waits for more before answering: executors start and end in
+// bursts (128 within a second or two), and one answer per burst instead of
+// one per event spares the AM a request per executor and event (see
+// bench/RESULTS.md).
+const eventLinger = 200 * time.Millisecond
+
 // longPoll calls get until it has something to say (its bool) or wait
-// has passed, the client has gone or the server drains.
-func (s *Server) longPoll(r *http.Request, wait time.Duration, get func() (bool, <-chan struct{})) {
+// has passed, the client has gone or the server drains. Woken by a change,
+// it first waits linger (when positive) for more changes to answer with.
+func (s *Server) longPoll(r *http.Request, wait, linger time.Duration, get func() (bool, <-chan struct{})) {
 	if wait <= 0 {
 		get()
 		return
@@ -53,6 +61,10 @@ func (s *Server) longPoll(r *http.Request, wait time.Duration, get func() (bool,
 		}
 		select {
 		case <-changed:
+			if linger > 0 {
+				s.pause(r, linger)
+				linger = 0
+			}
 		case <-t.C:
 			get()
 			return
@@ -65,8 +77,19 @@ func (s *Server) longPoll(r *http.Request, wait time.Duration, get func() (bool,
 	}
 }
 
+// pause waits d, or less when the client goes or the server drains.
+func (s *Server) pause(r *http.Request, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	case <-s.drained:
+	}
+}
+
 // getEvents answers GET /api/v1/events?from=N&wait=D: the events from N on,
-// waiting up to D for the first one.
+// waiting up to D for the first one and then eventLinger for more.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 	from, wait, ok := liveParams(w, r, "from")
 	if !ok {
@@ -75,7 +98,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 	lv, _ := s.backend.(Live)
 	page := container.EventPage{Events: []container.Event{}, Next: max(from, 1)}
 	if lv != nil {
-		s.longPoll(r, wait, func() (bool, <-chan struct{}) {
+		s.longPoll(r, wait, eventLinger, func() (bool, <-chan struct{}) {
 			var changed <-chan struct{}
 			page, changed = lv.Events(from)
 			return len(page.Events) > 0 || page.Dropped > 0, changed
@@ -99,7 +122,7 @@ func (s *Server) getDriverOutput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var page container.OutputPage
-	s.longPoll(r, wait, func() (bool, <-chan struct{}) {
+	s.longPoll(r, wait, 0, func() (bool, <-chan struct{}) {
 		var changed <-chan struct{}
 		page, changed, ok = lv.DriverOutput(from, maxOutputPage)
 		return !ok || len(page.Chunks) > 0 || page.Closed || page.Dropped > 0, changed

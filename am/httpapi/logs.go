@@ -87,7 +87,7 @@ func (s *Server) getContainerLog(w http.ResponseWriter, r *http.Request) {
 	}
 	var page container.LogPage
 	var err error
-	s.longPoll(r, wait, func() (bool, <-chan struct{}) {
+	s.longPoll(r, wait, 0, func() (bool, <-chan struct{}) {
 		var changed <-chan struct{}
 		page, changed, err = cl.ContainerLog(r.PathValue("id"), stream, offset, maxLogPage)
 		return err != nil || len(page.Data) > 0 || page.Ended, changed
@@ -136,7 +136,7 @@ func (s *Server) getLogDemand(w http.ResponseWriter, r *http.Request, executorID
 	}
 	var d container.LogDemand
 	var err error
-	s.longPoll(r, wait, func() (bool, <-chan struct{}) {
+	s.longPoll(r, wait, 0, func() (bool, <-chan struct{}) {
 		var changed <-chan struct{}
 		d, changed, err = cl.LogDemand(executorID)
 		return err != nil || d.Version != version, changed
