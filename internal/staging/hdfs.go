@@ -32,10 +32,14 @@ const (
 // replicating: colinmarc/hdfs documents that Close may be called again until
 // it succeeds (the Java client retries with exponential backoff). The file's
 // modification time is only final once it is complete, so it must not be
-// used before.
+// used before. The NameNode usually hears of the block from the DataNode a
+// few milliseconds after the client's last ack, so the first retry comes
+// after 10 ms (a first wait of 200 ms made a small file's write take 0.2 s
+// longer about every other time on the test cluster); twelve retries, doubling,
+// still wait 41 s in all for a cluster that is slow to report.
 const (
-	closeRetries      = 8
-	closeRetryBackoff = 200 * time.Millisecond
+	closeRetries      = 12
+	closeRetryBackoff = 10 * time.Millisecond
 )
 
 // hdfsWriter is the part of *hdfs.FileWriter staging uses.

@@ -12,10 +12,14 @@ import (
 	"github.com/spindle-yarn/spindle/internal/pb/yarnpb"
 )
 
-// Submission and kill polling tuning.
+// Submission and kill polling tuning. The RM accepts an application once
+// it has written it to its state store, 20 ms to several hundred ms after
+// submitApplication; polling at most every 50 ms for that notices it within
+// 50 ms (a 500 ms cap noticed it up to 300 ms late) for a few more reports,
+// each a fraction of a millisecond of the RM's time.
 const (
 	submitPollMin   = 10 * time.Millisecond
-	submitPollMax   = 500 * time.Millisecond
+	submitPollMax   = 50 * time.Millisecond
 	maxResubmits    = 3
 	killPollMin     = 100 * time.Millisecond
 	killPollMax     = 1 * time.Second
