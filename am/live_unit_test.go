@@ -102,6 +102,30 @@ func TestEventLogSince(t *testing.T) {
 	}
 }
 
+// serveTestAPI serves m's HTTP API until the test ends and returns its URL.
+func serveTestAPI(t *testing.T, m *master) string {
+	t.Helper()
+	srv, err := httpapi.New(m.secret, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { srv.Drain(); ts.Close() })
+	return ts.URL
+}
+
+// serveDriverAPI serves m's HTTP API until the test ends and returns a
+// driver's client of it and its URL.
+func serveDriverAPI(t *testing.T, m *master) (*container.Client, string) {
+	t.Helper()
+	url := serveTestAPI(t, m)
+	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: m.spec.ID, Secret: m.secret, AMURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sdk, url
+}
+
 // Through the HTTP API: executor events with their reasons (a memory kill
 // names the limit, failures the budget), the counts in /api/v1/app, a
 // long-poll woken by an event, and the driver's output for the driver only.
@@ -109,17 +133,7 @@ func TestMasterLiveOverHTTP(t *testing.T) {
 	m, _ := testMaster(&spec.App{ID: "application_1_0001", User: "alice", Queue: "batch"}, 2)
 	m.events, m.output = newEventLog(), newOutputRing()
 	m.pool.events = m.events
-	srv, err := httpapi.New(m.secret, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	defer srv.Drain()
-	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: m.spec.ID, Secret: m.secret, AMURL: ts.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdk, url := serveDriverAPI(t, m)
 	ctx := context.Background()
 	got := make(chan container.EventPage, 1)
 	go func() {
@@ -174,7 +188,7 @@ func TestMasterLiveOverHTTP(t *testing.T) {
 		t.Errorf("driver output: %+v %v", out, err)
 	}
 	exec, _ := container.Connect(container.Env{Role: container.RoleExecutor, AppID: m.spec.ID, ExecutorID: "2",
-		Secret: spec.ExecutorSecret(m.secret), AMURL: ts.URL})
+		Secret: spec.ExecutorSecret(m.secret), AMURL: url})
 	var se *container.StatusError
 	if _, err := exec.DriverOutput(ctx, 1, 0); !errors.As(err, &se) || se.StatusCode != 403 {
 		t.Errorf("an executor read the driver's output: %v", err)
@@ -187,17 +201,7 @@ func TestEventsLongPollAnswersBurst(t *testing.T) {
 	m, _ := testMaster(&spec.App{ID: "application_1_0001", User: "alice"}, 3)
 	m.events = newEventLog()
 	m.pool.events = m.events
-	srv, err := httpapi.New(m.secret, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	defer srv.Drain()
-	sdk, err := container.Connect(container.Env{Role: container.RoleDriver, AppID: m.spec.ID, Secret: m.secret, AMURL: ts.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdk, _ := serveDriverAPI(t, m)
 	got := make(chan container.EventPage, 1)
 	go func() {
 		p, err := sdk.Events(context.Background(), 1, 10*time.Second)

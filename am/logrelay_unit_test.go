@@ -5,14 +5,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spindle-yarn/spindle/am/httpapi"
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/internal/spec"
 )
@@ -106,13 +104,7 @@ func TestContainerLogOverHTTP(t *testing.T) {
 	m.pool.onEnd = append(m.pool.onEnd, func(id string, _ bool) { m.logs.relay.ended(id) })
 	e := m.pool.Assign("container_1_0001_01_000002", "node1:8041", "node1", "")
 	m.pool.Running(e.containerID)
-	srv, err := httpapi.New(m.secret, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	defer srv.Drain()
+	url := serveTestAPI(t, m)
 
 	dir := t.TempDir()
 	out, err := os.Create(filepath.Join(dir, "stdout"))
@@ -121,7 +113,7 @@ func TestContainerLogOverHTTP(t *testing.T) {
 	}
 	defer out.Close()
 	out.WriteString("before\n")
-	launcherSDK, err := container.Connect(container.Env{AMURL: ts.URL, Secret: spec.ExecutorSecret(m.secret), ExecutorID: "1"})
+	launcherSDK, err := container.Connect(container.Env{AMURL: url, Secret: spec.ExecutorSecret(m.secret), ExecutorID: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +129,7 @@ func TestContainerLogOverHTTP(t *testing.T) {
 	go p.watchDemand(ctx, demands)
 	go p.run(ctx, demands, final)
 
-	viewer, err := container.Connect(container.Env{AMURL: ts.URL, Secret: spec.ViewerSecret(m.secret)})
+	viewer, err := container.Connect(container.Env{AMURL: url, Secret: spec.ViewerSecret(m.secret)})
 	if err != nil {
 		t.Fatal(err)
 	}
