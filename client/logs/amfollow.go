@@ -17,6 +17,11 @@ import (
 // the ResourceManager whether the application has ended.
 const amReportEvery = 5 * time.Second
 
+// DefaultAMRetry is how long Follow polls the NodeManagers after the AM
+// stopped answering (a busy or restarting AM, a network blip) before it
+// asks the same AM again.
+const DefaultAMRetry = 15 * time.Second
+
 // amFollow streams the stdout and stderr of a running application's
 // containers from its ApplicationMaster: one long-poll per followed file,
 // answered as soon as there is new output, and one on the AM's events,
@@ -39,37 +44,39 @@ type amFollow struct {
 
 // followAM streams from the AM until the application ends, the AM cannot be
 // reached or ctx ends; the caller then goes on from the NodeManagers with
-// the offsets reached. Only an error of fn is returned.
-func (f *Fetcher) followAM(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto, fl *filter, offsets map[fileKey]int64, nodes map[string]string, res *Result, fn func(*Chunk) error) error {
+// the offsets reached. answered says whether the AM answered at all (one
+// that did may again). Only an error of fn is returned.
+func (f *Fetcher) followAM(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto, fl *filter, offsets map[fileKey]int64, nodes map[string]string, res *Result, fn func(*Chunk) error) (answered bool, err error) {
 	c, err := f.AM(ctx, app, rep)
 	if err != nil {
 		f.warn("following the logs from the NodeManagers: %v", err)
-		return nil
+		return false, nil
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	s := &amFollow{f: f, c: c, fl: fl, fn: fn, offsets: offsets, nodes: nodes, active: map[fileKey]bool{}, done: map[fileKey]bool{}, cancel: cancel}
 	var wg sync.WaitGroup
-	s.watch(sctx, app, &wg, res)
+	answered = s.watch(sctx, app, &wg, res)
 	cancel()
 	wg.Wait()
 	res.AMRequests += s.amRequests.Load()
-	return s.err
+	return answered, s.err
 }
 
 // watch starts the streams of the containers the AM names, again whenever
-// its events say something happened, until the application ends.
-func (s *amFollow) watch(ctx context.Context, app yarn.ApplicationID, wg *sync.WaitGroup, res *Result) {
+// its events say something happened, until the application ends or the AM
+// does not answer; it reports whether the AM answered at all.
+func (s *amFollow) watch(ctx context.Context, app yarn.ApplicationID, wg *sync.WaitGroup, res *Result) (answered bool) {
 	var from int64
 	lastReport := time.Now()
 	for ctx.Err() == nil && s.failed() == nil {
 		if !s.startStreams(ctx, wg) {
-			return
+			return answered
 		}
-		res.Streamed = true
+		answered, res.Streamed = true, true
 		s.amRequests.Add(1)
 		page, err := s.c.Events(ctx, from, container.MaxLiveWait)
 		if err != nil {
-			return
+			return answered
 		}
 		from = page.Next
 		if time.Since(lastReport) < amReportEvery && len(page.Events) > 0 {
@@ -77,9 +84,10 @@ func (s *amFollow) watch(ctx context.Context, app yarn.ApplicationID, wg *sync.W
 		}
 		lastReport = time.Now()
 		if rep, err := s.f.report(ctx, app); err == nil && yarn.IsTerminal(rep.GetYarnApplicationState()) {
-			return
+			return answered
 		}
 	}
+	return answered
 }
 
 // startStreams starts a stream for each selected file of the AM's container

@@ -27,12 +27,18 @@ type fakeAM struct {
 	logs     map[string]string // container/stream -> content
 	execs    []container.ExecutorInfo
 	requests int
+	down     bool // answer 503 to everything
 }
 
 func (a *fakeAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.requests++
+	down := a.down
 	a.mu.Unlock()
+	if down {
+		http.Error(w, `{"error":"down"}`, http.StatusServiceUnavailable)
+		return
+	}
 	var v any
 	switch parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v1/"), "/"); {
 	case parts[0] == "app":
@@ -130,6 +136,51 @@ func followFromAM(t *testing.T, before []yarnpb.YarnApplicationStateProto) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	if !res.Streamed || res.AMRequests == 0 || res.NMRequests == 0 || res.State != "FINISHED" {
+		t.Errorf("result %+v", res)
+	}
+}
+
+// An AM that stops answering is asked again after Fetcher.AMRetry: what it
+// streams after it is back is output the NodeManager never has, and nothing
+// comes twice.
+func TestFollowReturnsToAM(t *testing.T) {
+	nm, srv := startNM(t, "nm1:8041")
+	nm.set(cid(1), "stdout", "a\n")
+	am := &fakeAM{logs: map[string]string{cid(1) + "/stdout": "a\nb\n"}}
+	amSrv := httptest.NewServer(am)
+	defer amSrv.Close()
+	running := yarnpb.YarnApplicationStateProto_RUNNING
+	rm := &fakeRM{user: "alice", states: append(slices.Repeat([]yarnpb.YarnApplicationStateProto{running}, 60), yarnpb.YarnApplicationStateProto_FINISHED),
+		nodes: []*yarnpb.NodeReportProto{{HttpAddress: proto.String(srv.URL)}}}
+	f := &Fetcher{RM: rm, Conf: testConf(t, t.TempDir()), NM: NewNMClient("http"), AMRetry: 50 * time.Millisecond,
+		AM: func(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto) (*container.Client, error) {
+			return container.Connect(container.Env{AMURL: amSrv.URL, Secret: "viewer"})
+		}}
+	var got []string
+	res, err := f.Follow(ctxT(t), testApp, Options{Files: []string{"stdout"}}, 10*time.Millisecond, func(c *Chunk) error {
+		got = append(got, fmt.Sprintf("%s@%d:%q", c.Name, c.Offset, c.Data))
+		if string(c.Data) == "b\n" { // from the AM: it goes away, and comes back with more
+			nm.set(cid(1), "stdout", "a\nb\n")
+			am.mu.Lock()
+			am.down = true
+			am.logs[cid(1)+"/stdout"] = "a\nb\nc\n"
+			am.mu.Unlock()
+			time.AfterFunc(100*time.Millisecond, func() {
+				am.mu.Lock()
+				am.down = false
+				am.mu.Unlock()
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `stdout@0:"a\n" stdout@2:"b\n" stdout@4:"c\n"`
+	if strings.Join(got, " ") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if !res.Streamed || res.State != "FINISHED" {
 		t.Errorf("result %+v", res)
 	}
 }

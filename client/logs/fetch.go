@@ -69,6 +69,10 @@ type Fetcher struct {
 	// viewer, so that Follow streams containers' stdout and stderr from it
 	// (see Follow). Nil, or an error, and Follow polls the NodeManagers.
 	AM func(ctx context.Context, app yarn.ApplicationID, rep *yarnpb.ApplicationReportProto) (*container.Client, error)
+	// AMRetry is how long Follow polls the NodeManagers after an AM that
+	// answered stops answering before it asks that AM again (0:
+	// DefaultAMRetry).
+	AMRetry time.Duration
 	// MaxNodeScan: when the cluster has at most this many running
 	// NodeManagers, all of them are asked for the application's containers,
 	// which finds containers that already ended (the ResourceManager lists

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,8 @@ type fileKey struct{ container, name string }
 // and the NodeManagers are asked again only at the end, for the rest; where
 // the AM cannot be used, or stops answering, the NodeManagers are polled
 // every interval (and the AM of the next attempt, or of an application
-// that was not RUNNING yet, is tried once it runs). An application that has already ended gets its
+// that was not RUNNING yet, is tried once it runs; an AM that answered and
+// then stopped is asked again every AMRetry). An application that has already ended gets its
 // aggregated logs, as with Fetch. Output written in a container's last
 // moments, after the final poll, shows only in the aggregated logs.
 func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Options, interval time.Duration, fn func(*Chunk) error) (*Result, error) {
@@ -72,22 +74,20 @@ func (f *Fetcher) Follow(ctx context.Context, app yarn.ApplicationID, opts Optio
 		nodes[c.Container] = c.Node
 		return fn(c)
 	}
-	triedAttempt := int32(-1) // the attempt whose AM was tried
+	am := amTries{retry: cmp.Or(f.AMRetry, DefaultAMRetry), attempt: -1}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	ended := false
 	for {
-		// Each attempt's AM, once it runs: at the start, once the
-		// application is RUNNING, after an AM restart.
-		if att := rep.GetCurrentApplicationAttemptId().GetAttemptId(); f.AM != nil && att != triedAttempt &&
-			rep.GetYarnApplicationState() == yarnpb.YarnApplicationStateProto_RUNNING {
-			triedAttempt = att
+		if f.AM != nil && am.due(rep) {
 			if err := f.poll(ctx, app, fl, offsets, res, polled); err != nil {
 				return res, err
 			}
-			if err := f.followAM(ctx, app, rep, fl, offsets, nodes, res, fn); err != nil {
+			answered, err := f.followAM(ctx, app, rep, fl, offsets, nodes, res, fn)
+			if err != nil {
 				return res, err
 			}
+			am.tried(rep, answered)
 		}
 		if err := f.poll(ctx, app, fl, offsets, res, polled); err != nil {
 			return res, err
@@ -237,5 +237,40 @@ func (f *Fetcher) readFrom(ctx context.Context, nm *NMClient, lc *liveContainer,
 		start := l.Start + skip
 		return &Chunk{Container: lc.id.String(), Node: lc.node, Name: name, Offset: start,
 			Skipped: max(start-off, 0), Data: data}, nil
+	}
+}
+
+// amTries says when Follow asks an AM: each attempt's once it runs (at the
+// start, once the application is RUNNING, after an AM restart), and again
+// every retry while an AM that answered before no longer does.
+type amTries struct {
+	retry    time.Duration
+	attempt  int32     // the attempt whose AM was tried last
+	answered bool      // that AM has answered at least once
+	again    time.Time // when to ask it again (zero: not again)
+}
+
+// due reports whether the AM of rep's attempt is to be asked now.
+func (t *amTries) due(rep *yarnpb.ApplicationReportProto) bool {
+	if rep.GetYarnApplicationState() != yarnpb.YarnApplicationStateProto_RUNNING {
+		return false
+	}
+	if rep.GetCurrentApplicationAttemptId().GetAttemptId() != t.attempt {
+		return true
+	}
+	return !t.again.IsZero() && !time.Now().Before(t.again)
+}
+
+// tried records that rep's AM was asked and whether it answered. An AM
+// that never answered (no viewer file, another user's application) is not
+// asked again; one that did is, until its attempt changes.
+func (t *amTries) tried(rep *yarnpb.ApplicationReportProto, answered bool) {
+	if att := rep.GetCurrentApplicationAttemptId().GetAttemptId(); att != t.attempt {
+		t.attempt, t.answered = att, false
+	}
+	t.answered = t.answered || answered
+	t.again = time.Time{}
+	if t.answered {
+		t.again = time.Now().Add(t.retry)
 	}
 }
