@@ -35,10 +35,12 @@ const (
 // used before. The NameNode usually hears of the block from the DataNode a
 // few milliseconds after the client's last ack, so the first retry comes
 // after 10 ms (a first wait of 200 ms made a small file's write take 0.2 s
-// longer about every other time on the test cluster); twelve retries, doubling,
-// still wait 41 s in all for a cluster that is slow to report.
+// longer about every other time on the test cluster). closeRetries counts
+// the Close calls: the first and twelve retries, whose waits double from
+// closeRetryBackoff to 41 s in all (before: eight calls, 25 s), so a cluster
+// that is slow to report gets at least as long as before.
 const (
-	closeRetries      = 12
+	closeRetries      = 13
 	closeRetryBackoff = 10 * time.Millisecond
 )
 
