@@ -244,10 +244,9 @@ func (f *Fetcher) readFrom(ctx context.Context, nm *NMClient, lc *liveContainer,
 // start, once the application is RUNNING, after an AM restart), and again
 // every retry while an AM that answered before no longer does.
 type amTries struct {
-	retry    time.Duration
-	attempt  int32     // the attempt whose AM was tried last
-	answered bool      // that AM has answered at least once
-	again    time.Time // when to ask it again (zero: not again)
+	retry   time.Duration
+	attempt int32     // the attempt whose AM was tried last
+	again   time.Time // when to ask it again (zero: it never answered)
 }
 
 // due reports whether the AM of rep's attempt is to be asked now.
@@ -265,12 +264,10 @@ func (t *amTries) due(rep *yarnpb.ApplicationReportProto) bool {
 // that never answered (no viewer file, another user's application) is not
 // asked again; one that did is, until its attempt changes.
 func (t *amTries) tried(rep *yarnpb.ApplicationReportProto, answered bool) {
-	if att := rep.GetCurrentApplicationAttemptId().GetAttemptId(); att != t.attempt {
-		t.attempt, t.answered = att, false
-	}
-	t.answered = t.answered || answered
-	t.again = time.Time{}
-	if t.answered {
+	att := rep.GetCurrentApplicationAttemptId().GetAttemptId()
+	answeredBefore := att == t.attempt && !t.again.IsZero()
+	t.attempt, t.again = att, time.Time{}
+	if answered || answeredBefore {
 		t.again = time.Now().Add(t.retry)
 	}
 }
