@@ -159,6 +159,13 @@ func (a *allocator) heartbeat(ctx context.Context) error {
 		a.requests.allocated()
 		a.allocated(ctx, c)
 	}
+	if len(a.releases) > 0 {
+		// Give back surplus containers, and those on excluded nodes, and ask
+		// for their replacements now: the RM hands the freed room to the
+		// next NodeManager that heartbeats, and the later the AM asks, the
+		// likelier that is the excluded node again.
+		a.Wake()
+	}
 	if res.Shutdown {
 		return errRMShutdown
 	}

@@ -86,7 +86,8 @@ func nodeContainer(seq int64, host string, port int32) *yarnpb.ContainerProto {
 }
 
 // Executors failing on one node exclude it: the RM is told, containers on it
-// are given back, and when every node is excluded the application fails.
+// are given back at once, and when every node is excluded the application
+// fails.
 func TestAllocatorExcludesFailingNode(t *testing.T) {
 	a, s, _ := newTestAllocator(1, 10)
 	a.exclude = newExclusions(nil, 2, time.Hour, true)
@@ -104,8 +105,17 @@ func TestAllocatorExcludesFailingNode(t *testing.T) {
 	if len(c.exclude.Add) != 1 || c.exclude.Add[0] != "h:1" {
 		t.Fatalf("exclusions sent = %+v, want h:1 added", c.exclude)
 	}
+	select { // drain wakes from the failures above
+	case <-a.wake:
+	default:
+	}
 	s.queue(response([]*yarnpb.ContainerProto{nodeContainer(4, "h", 1)}))
 	beat(t, a)
+	select {
+	case <-a.wake: // the release and the new ask go out at once, not a heartbeat later
+	default:
+		t.Error("a container on an excluded node did not wake the heartbeat loop to give it back")
+	}
 	beat(t, a)
 	if got := releaseIDs(s.call(s.numCalls() - 1)); len(got) != 1 || got[0] != containerID(4).String() {
 		t.Errorf("releases = %v, want the container on the excluded node given back", got)

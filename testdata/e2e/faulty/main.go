@@ -8,7 +8,11 @@
 // Executors put "exec/<id>" = the current Unix time every second through the
 // SDK, ignoring failures (the AM may be away); an executor whose NodeManager
 // port (NM_PORT) equals $FAULTY_FAIL_PORT, or any when it is "all", exits 1
-// at once instead. The driver stores "fault/data" and the ids of its first
+// at once instead. With FAULTY_FAIL_PORT=first the failing node is the one
+// where the application's first executor starts: the first executor to claim
+// the file $FAULTY_FAIL_DIR/<application id> writes its port there, and every
+// executor on that port fails (all NodeManagers of the test cluster share
+// this machine, so they share the directory). The driver stores "fault/data" and the ids of its first
 // executors, prints "faulty: ready", carries on until DURATION after that
 // (a driver restarted with a new AM attempt finds its start in the store),
 // and then checks: "fault/data" is still there, every running executor
@@ -22,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +61,7 @@ func main() {
 }
 
 func executor(c *container.Client) {
-	if p := os.Getenv("FAULTY_FAIL_PORT"); p != "" && (p == "all" || p == os.Getenv("NM_PORT")) {
+	if p := failPort(c); p != "" && (p == "all" || p == os.Getenv("NM_PORT")) {
 		fmt.Fprintf(os.Stderr, "faulty: executor %s fails on purpose on NodeManager port %s\n", c.Env().ExecutorID, os.Getenv("NM_PORT"))
 		os.Exit(1)
 	}
@@ -73,6 +78,29 @@ func executor(c *container.Client) {
 		failing = err != nil
 		time.Sleep(time.Second)
 	}
+}
+
+// failPort returns the NodeManager port whose executors fail ("all": every
+// one), resolving FAULTY_FAIL_PORT=first through the claim file.
+func failPort(c *container.Client) string {
+	p := os.Getenv("FAULTY_FAIL_PORT")
+	if p != "first" {
+		return p
+	}
+	claim := filepath.Join(os.Getenv("FAULTY_FAIL_DIR"), c.Env().AppID)
+	// Write the port to a file of our own and link it into place: the link
+	// either fails or makes a complete file appear at once.
+	mine := claim + "." + c.Env().ExecutorID
+	if err := os.WriteFile(mine, []byte(os.Getenv("NM_PORT")), 0o644); err == nil {
+		_ = os.Link(mine, claim)
+		_ = os.Remove(mine)
+	}
+	b, err := os.ReadFile(claim)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faulty: FAULTY_FAIL_PORT=first:", err)
+		os.Exit(2)
+	}
+	return string(b)
 }
 
 // call retries fn for up to 5 minutes (the AM may be restarting).
