@@ -12,6 +12,8 @@ import (
 	"github.com/spindle-yarn/spindle/container"
 	"github.com/spindle-yarn/spindle/hadoopconf"
 	"github.com/spindle-yarn/spindle/internal/amproxy"
+	"github.com/spindle-yarn/spindle/internal/creds"
+	"github.com/spindle-yarn/spindle/internal/krb"
 	"github.com/spindle-yarn/spindle/internal/proc"
 	"github.com/spindle-yarn/spindle/internal/staging"
 )
@@ -45,7 +47,17 @@ func runProxied(ctx context.Context, command, baseEnv []string, addrFile string)
 		if err != nil {
 			return "", fmt.Errorf("load the container's Hadoop configuration: %w", err)
 		}
-		fsys, err := staging.Open(ctx, conf, u, os.Getenv("HADOOP_USER_NAME"))
+		auth := staging.Auth{User: os.Getenv("HADOOP_USER_NAME")}
+		if krb.SecurityEnabled(conf) {
+			// The container's HDFS token; the launcher rewrites the file
+			// in place when the AM distributes new ones.
+			c, err := creds.ReadFile(os.Getenv(creds.EnvTokenFile))
+			if err != nil {
+				return "", fmt.Errorf("read the container's credentials: %w", err)
+			}
+			auth = staging.Auth{Tokens: func() *creds.Credentials { return c }}
+		}
+		fsys, err := staging.OpenAs(ctx, conf, u, auth)
 		if err != nil {
 			return "", err
 		}

@@ -19,7 +19,7 @@ func (a *attempt) openState(ctx context.Context) *stateStore {
 		return a.state
 	}
 	open := func(ctx context.Context, u *url.URL) (staging.FS, error) {
-		return staging.Open(ctx, a.conf, u, a.spec.User)
+		return staging.OpenAs(ctx, a.conf, u, stagingAuth(a.spec, a.creds.current))
 	}
 	octx, cancel := context.WithTimeout(ctx, stateOpTimeout)
 	defer cancel()

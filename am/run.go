@@ -358,17 +358,23 @@ func stagingCleanup(conf *hadoopconf.Conf, app *spec.App, current func() *creds.
 		if err != nil {
 			return err
 		}
-		auth := staging.Auth{User: app.User}
-		if app.Kerberos != nil {
-			auth.Tokens = current()
-		}
-		fsys, err := staging.OpenAs(ctx, conf, u, auth)
+		fsys, err := staging.OpenAs(ctx, conf, u, stagingAuth(app, current))
 		if err != nil {
 			return err
 		}
 		defer fsys.Close()
 		return staging.Cleanup(ctx, fsys, u.Path)
 	}
+}
+
+// stagingAuth is how the AM and executors reach the staging directory: as
+// the application's user, or on a secured cluster with the HDFS delegation
+// token of the newest credentials (current).
+func stagingAuth(app *spec.App, current func() *creds.Credentials) staging.Auth {
+	if app.Kerberos != nil {
+		return staging.Auth{Tokens: current}
+	}
+	return staging.Auth{User: app.User}
 }
 
 func splitComma(s string) []string {

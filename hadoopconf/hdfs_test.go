@@ -1,6 +1,7 @@
 package hadoopconf
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -66,4 +67,31 @@ func TestNameNodeAddresses(t *testing.T) {
 
 	// fs.defaultFS is not HDFS: nothing to resolve.
 	wantStrings(t, "file:// default", NewDefault(hermetic(nil)).NameNodeAddresses(""), nil)
+}
+
+func TestNameNodeWebURLs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		props map[string]string
+		ns    string
+		want  []string
+	}{
+		{"default port, the RPC host", map[string]string{"fs.defaultFS": "hdfs://nn1:8020"}, "", []string{"http://nn1:9870"}},
+		{"wildcard host", map[string]string{"fs.defaultFS": "hdfs://nn1:8020", "dfs.namenode.http-address": "0.0.0.0:50070"}, "", []string{"http://nn1:50070"}},
+		{"https only", map[string]string{"fs.defaultFS": "hdfs://nn1", "dfs.http.policy": "HTTPS_ONLY", "dfs.namenode.https-address": "web1:443"}, "", []string{"https://web1:443"}},
+		{"HA", map[string]string{"fs.defaultFS": "hdfs://ns1", "dfs.nameservices": "ns1", "dfs.ha.namenodes.ns1": "a,b",
+			"dfs.namenode.rpc-address.ns1.a": "h1:8020", "dfs.namenode.rpc-address.ns1.b": "h2:8020",
+			"dfs.namenode.http-address.ns1.a": "h1:9870"}, "", []string{"http://h1:9870", "http://h2:9870"}},
+		{"another namespace", map[string]string{"fs.defaultFS": "hdfs://nn1:8020"}, "other:9000", []string{"http://other:9870"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewDefault(hermetic(nil))
+			for k, v := range tc.props {
+				c.Set(k, v)
+			}
+			if got := c.NameNodeWebURLs(tc.ns); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("NameNodeWebURLs(%q) = %v, want %v", tc.ns, got, tc.want)
+			}
+		})
+	}
 }

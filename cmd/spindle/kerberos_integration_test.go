@@ -360,3 +360,49 @@ func TestKerberosLogsFollow(t *testing.T) {
 	t.Logf("spindle logs --follow on the secured cluster:\n%s%s", out, lg.stderr())
 	k.waitStagingGone(t, id, 30*time.Second)
 }
+
+// TestKerberosAMRestartKeepsExecutors: on the secured cluster the AM keeps
+// its state files and the executors look up a new attempt's address with
+// HDFS delegation tokens only (file contents over WebHDFS). The first
+// attempt's AM is killed; the second restores the executor table and the
+// key-value store and adopts the executors, which reach it through their
+// proxies; the driver's own check ("faulty: OK": same executors, store kept,
+// all reporting to the current AM) passes.
+func TestKerberosAMRestartKeepsExecutors(t *testing.T) {
+	k := needKerberos(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	p := startSpindle(t, krbEnv(), "submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "2",
+		"--max-app-attempts", "2", "--executor-memory", "192m", "--driver-memory", "256m", faultyBin(t), "45s", "1")
+	a := &faultApp{mode: "cluster", p: p, app: trackApp(t, k.cl, p.waitOutput(t, ctx, submittedRE)[1])}
+	for !strings.Contains(k.containerLog(t, a.app.str, "000001", "stdout"), "faulty: ready") {
+		select {
+		case <-p.done:
+			t.Fatalf("spindle exited %d before the driver was ready:\n%s", p.code, p.stderr())
+		case <-ctx.Done():
+			t.Fatal("the driver was not ready in time")
+		case <-time.After(time.Second):
+		}
+	}
+	// The AM saves its state at most every 2 s after the driver's writes.
+	time.Sleep(4 * time.Second)
+	killAM(t, a)
+	code := p.wait(t, ctx)
+	rep := waitTerminal(t, ctx, k.cl, a.app)
+	am := k.containerLog(t, a.app.str, "000001", "stderr")
+	if code != 0 || !rep.Succeeded() {
+		t.Errorf("exit code %d, %s/%s (%s); want 0 and FINISHED/SUCCEEDED", code, rep.State, rep.FinalStatus, rep.Diagnostics)
+	}
+	for _, want := range []string{"restored the state of attempt", "adopted 2 executors"} {
+		if !strings.Contains(am, want) {
+			t.Errorf("the second attempt's log has no %q:\n%s", want, lastLines(am, 30))
+		}
+	}
+	if strings.Contains(am, "will not be kept for a next attempt") || strings.Contains(am, "could not publish the API address") {
+		t.Errorf("an attempt could not write its state files with the delegation token:\n%s", lastLines(am, 30))
+	}
+	if out := k.containerLog(t, a.app.str, "000001", "stdout"); !strings.Contains(out, "faulty: OK") {
+		t.Errorf("the driver's check did not pass:\n%s", lastLines(out, 15))
+	}
+	k.waitStagingGone(t, a.app.str, time.Minute)
+}

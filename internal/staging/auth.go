@@ -22,11 +22,11 @@ type Auth struct {
 	// client on a secured cluster), with dfs.data.transfer.protection for
 	// the DataNode streams. The user is the principal's short name.
 	Kerberos *krb.Session
-	// Tokens, if set, authenticates with the HDFS delegation token they hold
-	// for the namespace (inside a YARN container, which has no Kerberos
-	// ticket). Only Home, Stat, MkdirAll and RemoveAll work then: enough to
-	// delete a staging directory.
-	Tokens *creds.Credentials
+	// Tokens, if set, returns the newest credentials, whose HDFS delegation
+	// token for the namespace authenticates every call (inside a YARN
+	// container, which has no Kerberos ticket): metadata over the
+	// NameNode's IPC, file contents over WebHDFS.
+	Tokens func() *creds.Credentials
 }
 
 // OpenAs is Open with the authentication auth says (see Open).

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/spindle-yarn/spindle/hadoopconf"
@@ -15,26 +16,27 @@ import (
 	"github.com/spindle-yarn/spindle/internal/ipc"
 	"github.com/spindle-yarn/spindle/internal/krb"
 	"github.com/spindle-yarn/spindle/internal/secure"
+	"github.com/spindle-yarn/spindle/internal/webhdfs"
 )
 
-// errTokenFS is returned by what a token-authenticated staging filesystem
-// cannot do: colinmarc/hdfs cannot authenticate with tokens, so no data is
-// written or read through it.
-var errTokenFS = errors.New("not supported with HDFS delegation-token authentication (only stat, mkdir and delete are)")
-
 // tokenFS is an hdfs:// staging filesystem authenticated with a delegation
-// token (SASL DIGEST-MD5 to the NameNode, through package hdfsnn): what
-// the ApplicationMaster uses to delete the staging directory on a secured
-// cluster.
+// token, as inside a YARN container on a secured cluster: metadata calls go
+// to the NameNode over IPC (SASL DIGEST-MD5, package hdfsnn), file contents
+// over WebHDFS (package webhdfs), since colinmarc/hdfs cannot authenticate
+// with tokens. It takes the token from the newest credentials before every
+// call, so tokens the AM obtains mid-run are used once they exist.
 type tokenFS struct {
-	root *url.URL
-	home string
-	ipc  *ipc.Client
-	nn   *hdfsnn.NameNode
+	root   *url.URL
+	home   string
+	ns     secure.Namespace
+	tokens func() *creds.Credentials
+	ipc    *ipc.Client
+	nn     *hdfsnn.NameNode
+	web    *webhdfs.Client
 }
 
-// openTokenFS finds the HDFS token of uri's namespace in c.
-func openTokenFS(ctx context.Context, conf *hadoopconf.Conf, uri *url.URL, c *creds.Credentials) (*tokenFS, error) {
+// openTokenFS finds uri's namespace and its HDFS token in tokens().
+func openTokenFS(ctx context.Context, conf *hadoopconf.Conf, uri *url.URL, tokens func() *creds.Credentials) (*tokenFS, error) {
 	nss, err := secure.Namespaces(ctx, conf, []string{uri.String()})
 	if err != nil || len(nss) == 0 {
 		return nil, fmt.Errorf("staging: the namespace of %s: %v", uri, err)
@@ -45,22 +47,52 @@ func openTokenFS(ctx context.Context, conf *hadoopconf.Conf, uri *url.URL, c *cr
 			ns = n
 		}
 	}
-	tok, ok := secure.HDFSToken(c, ns)
-	if !ok {
-		return nil, fmt.Errorf("staging: the container's credentials hold no %s for %s (service %s)", hdfsnn.TokenKind, ns.URI, ns.Service)
+	t := &tokenFS{root: &url.URL{Scheme: "hdfs", Host: uri.Host, Path: "/"}, ns: ns, tokens: tokens}
+	tok, err := t.token()
+	if err != nil {
+		return nil, err
 	}
 	id, err := hdfsnn.ParseIdentifier(tok.Identifier)
 	if err != nil {
 		return nil, fmt.Errorf("staging: the HDFS delegation token for %s: %w", ns.URI, err)
 	}
-	client := ipc.NewClient(ipc.Config{DialTimeout: defaultDialTimeout, Protection: conf.Get(krb.KeyRPCProtection)})
-	nn, err := hdfsnn.New(client, ns.Addrs, ns.Service)
-	if err != nil {
-		client.Close()
+	t.home = "/user/" + secure.ShortName(id.Owner)
+	t.ipc = ipc.NewClient(ipc.Config{DialTimeout: defaultDialTimeout, Protection: conf.Get(krb.KeyRPCProtection)})
+	if t.nn, err = hdfsnn.New(t.ipc, ns.Addrs, ns.Service); err != nil {
+		t.ipc.Close()
 		return nil, fmt.Errorf("staging: %w", err)
 	}
-	return &tokenFS{root: &url.URL{Scheme: "hdfs", Host: uri.Host, Path: "/"}, home: "/user/" + secure.ShortName(id.Owner),
-		ipc: client, nn: nn.WithToken(*secure.IPCToken(tok))}, nil
+	web := conf.NameNodeWebURLs(uri.Host)
+	if t.web, err = webhdfs.New(web, func() (string, error) {
+		tok, err := t.token()
+		return tok.URLString(), err
+	}); err != nil {
+		t.ipc.Close()
+		return nil, fmt.Errorf("staging: %w", err)
+	}
+	return t, nil
+}
+
+// token is the namespace's HDFS delegation token in the newest credentials.
+func (t *tokenFS) token() (creds.Token, error) {
+	c := t.tokens()
+	if c == nil {
+		return creds.Token{}, fmt.Errorf("staging: no credentials to authenticate to %s with", t.ns.URI)
+	}
+	tok, ok := secure.HDFSToken(c, t.ns)
+	if !ok {
+		return creds.Token{}, fmt.Errorf("staging: the container's credentials hold no %s for %s (service %s)", hdfsnn.TokenKind, t.ns.URI, t.ns.Service)
+	}
+	return tok, nil
+}
+
+// nameNode is the NameNode client authenticated with the current token.
+func (t *tokenFS) nameNode() (*hdfsnn.NameNode, error) {
+	tok, err := t.token()
+	if err != nil {
+		return nil, err
+	}
+	return t.nn.WithToken(*secure.IPCToken(tok)), nil
 }
 
 func (t *tokenFS) Root() *url.URL {
@@ -76,15 +108,23 @@ func (t *tokenFS) URL(p string) string {
 func (t *tokenFS) Home(context.Context) string { return t.home }
 
 func (t *tokenFS) MkdirAll(ctx context.Context, p string, perm fs.FileMode) error {
+	nn, err := t.nameNode()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
 	defer cancel()
-	return t.nn.Mkdirs(ctx, p, perm, true)
+	return nn.Mkdirs(ctx, p, perm, true)
 }
 
 func (t *tokenFS) Stat(ctx context.Context, p string) (FileStatus, error) {
+	nn, err := t.nameNode()
+	if err != nil {
+		return FileStatus{}, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
 	defer cancel()
-	fi, err := t.nn.Stat(ctx, p)
+	fi, err := nn.Stat(ctx, p)
 	if err != nil {
 		return FileStatus{}, err
 	}
@@ -96,30 +136,87 @@ func (t *tokenFS) Stat(ctx context.Context, p string) (FileStatus, error) {
 }
 
 func (t *tokenFS) RemoveAll(ctx context.Context, p string) error {
+	nn, err := t.nameNode()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
 	defer cancel()
-	_, err := t.nn.Delete(ctx, p, true)
+	_, err = nn.Delete(ctx, p, true)
 	return err
 }
 
-func (t *tokenFS) Create(context.Context, io.Reader, string, fs.FileMode) (FileStatus, error) {
-	return FileStatus{}, fmt.Errorf("staging: create: %w", errTokenFS)
+// Create writes the file over WebHDFS. It has the NameNode refuse an
+// existing dst; a failed write's partial file is removed.
+func (t *tokenFS) Create(ctx context.Context, r io.Reader, dst string, perm fs.FileMode) (FileStatus, error) {
+	return t.create(ctx, r, -1, dst, perm)
 }
 
-func (t *tokenFS) Upload(context.Context, string, string, fs.FileMode) (FileStatus, error) {
-	return FileStatus{}, fmt.Errorf("staging: upload: %w", errTokenFS)
+func (t *tokenFS) create(ctx context.Context, r io.Reader, size int64, dst string, perm fs.FileMode) (FileStatus, error) {
+	if err := t.web.Create(ctx, dst, r, size, perm, false); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			_ = t.RemoveAll(context.WithoutCancel(ctx), dst)
+		}
+		return FileStatus{}, fmt.Errorf("staging: create %s: %w", dst, err)
+	}
+	return t.Stat(ctx, dst)
 }
 
-func (t *tokenFS) Chmod(context.Context, string, fs.FileMode) error {
-	return fmt.Errorf("staging: chmod: %w", errTokenFS)
+func (t *tokenFS) Upload(ctx context.Context, src, dst string, perm fs.FileMode) (FileStatus, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return FileStatus{}, fmt.Errorf("staging: upload: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return FileStatus{}, fmt.Errorf("staging: upload: %w", err)
+	}
+	return t.create(ctx, f, fi.Size(), dst, perm)
 }
 
-func (t *tokenFS) Rename(context.Context, string, string) error {
-	return fmt.Errorf("staging: rename: %w", errTokenFS)
+func (t *tokenFS) Chmod(ctx context.Context, p string, perm fs.FileMode) error {
+	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
+	defer cancel()
+	return t.web.SetPermission(ctx, p, perm)
 }
 
-func (t *tokenFS) ReadFile(context.Context, string, int64) ([]byte, error) {
-	return nil, fmt.Errorf("staging: read: %w", errTokenFS)
+// Rename refuses an existing newpath (fs.ErrExist), as the other
+// implementations do; the NameNode's rename would move oldpath into it when
+// it is a directory.
+func (t *tokenFS) Rename(ctx context.Context, oldpath, newpath string) error {
+	if _, err := t.Stat(ctx, newpath); err == nil {
+		return &fs.PathError{Op: "rename", Path: newpath, Err: fs.ErrExist}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
+	defer cancel()
+	ok, err := t.web.Rename(ctx, oldpath, newpath)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("staging: rename %s to %s: the NameNode refused (is %s gone, or %s there now?)", oldpath, newpath, oldpath, newpath)
+	}
+	return nil
 }
 
-func (t *tokenFS) Close() error { return t.ipc.Close() }
+// ReadFile reads p over WebHDFS after checking its size with the NameNode.
+func (t *tokenFS) ReadFile(ctx context.Context, p string, limit int64) ([]byte, error) {
+	st, err := t.Stat(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size > limit {
+		return nil, fmt.Errorf("staging: %s is %d bytes, more than the %d allowed", p, st.Size, limit)
+	}
+	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
+	defer cancel()
+	return t.web.ReadFile(ctx, p, limit)
+}
+
+func (t *tokenFS) Close() error {
+	t.web.Close()
+	return t.ipc.Close()
+}
