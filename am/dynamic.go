@@ -67,8 +67,7 @@ func (s *scaler) tick(ctx context.Context) {
 		s.m.pool.Retarget(d.Target)
 		s.m.alloc.Wake()
 		s.m.log.Infof("dynamic allocation: %s", d.Reason)
-		s.m.scales.add(container.ScaleEvent{Time: now, Target: d.Target, Reason: d.Reason})
-		s.m.events.add(container.Event{Type: container.EventScale, Message: d.Reason})
+		s.record(container.ScaleEvent{Time: now, Target: d.Target, Reason: d.Reason})
 	}
 	for _, r := range d.Releases {
 		e := s.m.pool.Release(r.ExecutorID)
@@ -76,14 +75,21 @@ func (s *scaler) tick(ctx context.Context) {
 			continue
 		}
 		s.m.log.Infof("dynamic allocation: releasing executor %s: %s", r.ExecutorID, r.Reason)
-		s.m.scales.add(container.ScaleEvent{Time: now, Target: d.Target, Release: r.ExecutorID, Reason: r.Reason})
-		s.m.events.add(container.Event{Type: container.EventScale, Executor: r.ExecutorID, Message: r.Reason})
+		s.record(container.ScaleEvent{Time: now, Target: d.Target, Release: r.ExecutorID, Reason: r.Reason})
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			s.awaitExit(ctx, e)
 		}()
 	}
+}
+
+// record keeps a decision where both APIs find it: the scaling decisions
+// (GET /api/v1/scale/events, the latest maxScaleEvents) and the application's
+// event log, whose bound it shares with every other event.
+func (s *scaler) record(ev container.ScaleEvent) {
+	s.m.scales.add(ev)
+	s.m.events.add(container.Event{Type: container.EventScale, Executor: ev.Release, Message: ev.Reason})
 }
 
 // load is the policy's input: the queue's counts and the running executors

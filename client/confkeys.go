@@ -7,6 +7,8 @@ import (
 )
 
 // knownKeys are the option keys ResolveOptions reads (besides the prefixes).
+// TestEveryOptionKeyIsKnown checks it against every Key* constant of the
+// package that names a spindle.* option.
 var knownKeys = []string{KeyMaster, KeyDeployMode, KeyName, KeyQueue, KeyNumExecutors, KeyExecutorMemory,
 	KeyExecutorCores, KeyDriverMemory, KeyDriverCores, KeyAMMemory, KeyAMCores, KeyFiles, KeyArchives, KeyJars,
 	KeyExecutorCommand, KeyMaxAppAttempts, KeyTags, KeyPriority, KeyNodeLabel, KeyWait, KeyVerbose, KeyBinary,

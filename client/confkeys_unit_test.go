@@ -1,7 +1,13 @@
 package client
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -59,10 +65,9 @@ func TestEveryOptionKeyIsKnown(t *testing.T) {
 		KeyEnvPrefix + "A", KeyHadoopPrefix + "fs.defaultFS"} {
 		layer[k] = "x"
 	}
-	for _, k := range []string{KeyTasks, KeyAMPort, KeyPrincipal, KeyExecutorNodes, KeyRelaxLocality, KeyPlacement,
-		KeyExcludeNodes, KeyExcludeOnFailure, KeyAMAttemptFailuresValidityInterval} {
-		if _, ok := layer[k]; !ok {
-			t.Errorf("%s is not among the known keys", k)
+	for _, k := range declaredKeys(t) {
+		if _, ok := layer[k]; !ok && !slices.Contains(knownPrefixes, k) {
+			t.Errorf("%s is declared in package client but is neither among knownKeys nor knownPrefixes: add it to client/confkeys.go", k)
 		}
 	}
 	out, msgs := TranslateKeys(layer, "--conf")
@@ -72,4 +77,52 @@ func TestEveryOptionKeyIsKnown(t *testing.T) {
 	if len(out) != len(layer) {
 		t.Errorf("%d of %d known keys kept", len(out), len(layer))
 	}
+}
+
+// declaredKeys returns the value of every exported Key* string constant of
+// the package that names a spindle.* option, read from its source, so that
+// a key added to the code and not to knownKeys fails the test.
+func declaredKeys(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if !strings.HasPrefix(id.Name, "Key") || i >= len(vs.Values) {
+						continue
+					}
+					lit, ok := vs.Values[i].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						continue
+					}
+					v, err := strconv.Unquote(lit.Value)
+					if err == nil && strings.HasPrefix(v, "spindle.") {
+						keys = append(keys, v)
+					}
+				}
+			}
+		}
+	}
+	if len(keys) < 40 {
+		t.Fatalf("found only %d Key* constants naming spindle.* options: is the parse wrong?", len(keys))
+	}
+	return keys
 }
