@@ -81,8 +81,16 @@ func TestNameNodeWebURLs(t *testing.T) {
 		{"https only", map[string]string{"fs.defaultFS": "hdfs://nn1", "dfs.http.policy": "HTTPS_ONLY", "dfs.namenode.https-address": "web1:443"}, "", []string{"https://web1:443"}},
 		{"HA", map[string]string{"fs.defaultFS": "hdfs://ns1", "dfs.nameservices": "ns1", "dfs.ha.namenodes.ns1": "a,b",
 			"dfs.namenode.rpc-address.ns1.a": "h1:8020", "dfs.namenode.rpc-address.ns1.b": "h2:8020",
-			"dfs.namenode.http-address.ns1.a": "h1:9870"}, "", []string{"http://h1:9870", "http://h2:9870"}},
-		{"another namespace", map[string]string{"fs.defaultFS": "hdfs://nn1:8020"}, "other:9000", []string{"http://other:9870"}},
+			"dfs.namenode.http-address.ns1.a": "web1:9870", "dfs.namenode.http-address": "0.0.0.0:50070"}, "",
+			[]string{"http://web1:9870", "http://h2:50070"}},
+		{"HA, a bad RPC address skipped", map[string]string{"fs.defaultFS": "hdfs://ns1", "dfs.nameservices": "ns1", "dfs.ha.namenodes.ns1": "a,b,c",
+			"dfs.namenode.rpc-address.ns1.a": "h1:bad:port", "dfs.namenode.rpc-address.ns1.b": "h2:8020", "dfs.namenode.rpc-address.ns1.c": "h3:8020",
+			"dfs.namenode.http-address.ns1.b": "h2:1", "dfs.namenode.http-address.ns1.c": "h3:2"}, "",
+			[]string{"http://h2:1", "http://h3:2"}},
+		{"another namespace", map[string]string{"fs.defaultFS": "hdfs://nn1:8020", "dfs.namenode.http-address": "nn1:50070"}, "other:9000",
+			[]string{"http://other:50070"}},
+		{"fs.defaultFS's namespace named", map[string]string{"fs.defaultFS": "hdfs://nn1:8020", "dfs.namenode.http-address": "web:50070"}, "nn1:8020",
+			[]string{"http://web:50070"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewDefault(hermetic(nil))

@@ -23,51 +23,50 @@ const (
 // servers of the NameNodes of nameservice (the authority of an hdfs:// URI,
 // or "" for fs.defaultFS's), in the order of NameNodeAddresses: https and
 // dfs.namenode.https-address when dfs.http.policy is HTTPS_ONLY, http and
-// dfs.namenode.http-address otherwise. The address keys are looked up as
-// NameNodeAddresses looks up dfs.namenode.rpc-address (per NameNode id of an
-// HA nameservice, per nameservice, then plain); a wildcard or missing host
-// is the NameNode's RPC host, and a missing address is that host on the
-// default port. It returns nil when no NameNode is known.
+// dfs.namenode.http-address otherwise. Each NameNode's address is its own key
+// (dfs.namenode.http-address.<ns>.<nn> in an HA nameservice, .<ns>
+// otherwise); without one, the plain key, which is what a NameNode binds
+// then: its port, and its host only for fs.defaultFS's single NameNode. A
+// wildcard or missing host is the NameNode's RPC host, a missing port the
+// default. It returns nil when no NameNode is known.
 func (c *Conf) NameNodeWebURLs(nameservice string) []string {
-	scheme, key, port := "http", KeyNameNodeHTTPAddress, DefaultNameNodeHTTPPort
+	scheme, key, port := "http", KeyNameNodeHTTPAddress, strconv.Itoa(DefaultNameNodeHTTPPort)
 	if strings.EqualFold(strings.TrimSpace(c.Get(KeyDFSHTTPPolicy)), "HTTPS_ONLY") {
-		scheme, key, port = "https", KeyNameNodeHTTPSAddress, DefaultNameNodeHTTPSPort
-	}
-	rpc := c.NameNodeAddresses(nameservice)
-	if len(rpc) == 0 {
-		return nil
+		scheme, key, port = "https", KeyNameNodeHTTPSAddress, strconv.Itoa(DefaultNameNodeHTTPSPort)
 	}
 	ns := strings.TrimSpace(nameservice)
-	if ns == "" {
-		if u, err := c.DefaultFS(); err == nil {
-			ns = u.Host
+	defaultNS := ns == ""
+	if u, err := c.DefaultFS(); err == nil && (ns == "" || ns == u.Host) {
+		ns, defaultNS = u.Host, true
+	}
+	type nameNode struct{ rpcHost, key string }
+	var nns []nameNode
+	ids := c.GetStrings("dfs.ha.namenodes." + ns)
+	for _, id := range ids { // as NameNodeAddresses: ids without a usable address are skipped
+		v, _ := c.trimmed("dfs.namenode.rpc-address." + ns + "." + id)
+		if a, err := hostPort(v, DefaultNameNodePort); err == nil {
+			h, _, _ := net.SplitHostPort(a)
+			nns = append(nns, nameNode{h, key + "." + ns + "." + id})
 		}
 	}
-	var keys []string // the address key of each RPC address, in order
-	if nns := c.GetStrings("dfs.ha.namenodes." + ns); len(nns) > 0 {
-		for _, nn := range nns {
-			if _, ok := c.trimmed("dfs.namenode.rpc-address." + ns + "." + nn); ok {
-				keys = append(keys, key+"."+ns+"."+nn)
-			}
+	if len(ids) == 0 {
+		for _, a := range c.NameNodeAddresses(nameservice) {
+			h, _, _ := net.SplitHostPort(a)
+			nns = append(nns, nameNode{h, key + "." + ns})
 		}
 	}
-	urls := make([]string, 0, len(rpc))
-	for i, addr := range rpc {
-		rpcHost, _, _ := net.SplitHostPort(addr)
-		var v string
-		if i < len(keys) {
-			v, _ = c.trimmed(keys[i])
-		} else if s, ok := c.trimmed(key + "." + ns); ok {
-			v = s
-		} else {
-			v, _ = c.trimmed(key)
+	urls := make([]string, 0, len(nns))
+	for _, nn := range nns {
+		host, p := nn.rpcHost, port
+		own, ok := c.trimmed(nn.key)
+		if !ok {
+			own, _ = c.trimmed(key)
 		}
-		host, p := rpcHost, strconv.Itoa(port)
-		if h, hp, err := net.SplitHostPort(v); err == nil {
-			if h != "" && h != "0.0.0.0" && h != "::" {
+		if h, hp, err := net.SplitHostPort(own); err == nil {
+			p = hp
+			if h != "" && h != "0.0.0.0" && h != "::" && (ok || defaultNS && len(ids) == 0) {
 				host = h
 			}
-			p = hp
 		}
 		urls = append(urls, scheme+"://"+net.JoinHostPort(host, p))
 	}

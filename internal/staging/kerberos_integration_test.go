@@ -98,6 +98,9 @@ func TestKerberosTokenFS(t *testing.T) {
 	if err := fsys.Rename(ctx, addr, final); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("rename onto an existing file = %v, want fs.ErrExist", err)
 	}
+	if err := fsys.Rename(ctx, f, path.Join(dir, "elsewhere")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("rename of a missing file = %v, want fs.ErrNotExist", err)
+	}
 	if err := fsys.Chmod(ctx, addr, 0o640); err != nil {
 		t.Fatal(err)
 	}

@@ -154,8 +154,11 @@ func (t *tokenFS) Create(ctx context.Context, r io.Reader, dst string, perm fs.F
 
 func (t *tokenFS) create(ctx context.Context, r io.Reader, size int64, dst string, perm fs.FileMode) (FileStatus, error) {
 	if err := t.web.Create(ctx, dst, r, size, perm, false); err != nil {
-		if !errors.Is(err, fs.ErrExist) {
-			_ = t.RemoveAll(context.WithoutCancel(ctx), dst)
+		if errors.Is(err, webhdfs.ErrIncomplete) && !errors.Is(err, fs.ErrExist) {
+			// The partial file is ours; remove it even if ctx has ended, briefly.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			_ = t.RemoveAll(rctx, dst)
+			cancel()
 		}
 		return FileStatus{}, fmt.Errorf("staging: create %s: %w", dst, err)
 	}
@@ -181,25 +184,12 @@ func (t *tokenFS) Chmod(ctx context.Context, p string, perm fs.FileMode) error {
 	return t.web.SetPermission(ctx, p, perm)
 }
 
-// Rename refuses an existing newpath (fs.ErrExist), as the other
-// implementations do; the NameNode's rename would move oldpath into it when
-// it is a directory.
+// Rename refuses an existing newpath (fs.ErrExist) in the same NameNode
+// call that renames, as the other implementations do.
 func (t *tokenFS) Rename(ctx context.Context, oldpath, newpath string) error {
-	if _, err := t.Stat(ctx, newpath); err == nil {
-		return &fs.PathError{Op: "rename", Path: newpath, Err: fs.ErrExist}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, defaultOpTimeout)
 	defer cancel()
-	ok, err := t.web.Rename(ctx, oldpath, newpath)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("staging: rename %s to %s: the NameNode refused (is %s gone, or %s there now?)", oldpath, newpath, oldpath, newpath)
-	}
-	return nil
+	return t.web.Rename(ctx, oldpath, newpath)
 }
 
 // ReadFile reads p over WebHDFS after checking its size with the NameNode.

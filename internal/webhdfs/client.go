@@ -83,16 +83,28 @@ func (e *RemoteError) Is(target error) bool {
 	case fs.ErrNotExist:
 		return e.Exception == "FileNotFoundException"
 	case fs.ErrExist:
-		return e.Exception == "FileAlreadyExistsException"
+		// AlreadyBeingCreatedException: another client is writing it.
+		return e.Exception == "FileAlreadyExistsException" || e.Exception == "AlreadyBeingCreatedException"
 	case fs.ErrPermission:
 		return e.Exception == "AccessControlException" || e.Status == http.StatusUnauthorized
 	}
 	return false
 }
 
-// standby reports whether the NameNode that answered is not the active one.
-func (e *RemoteError) standby() bool {
-	return e.Exception == "StandbyException" || e.Exception == "RetriableException" && strings.Contains(e.Message, "safe mode")
+// tryNext reports whether the next NameNode may answer what this one
+// refused: a standby, one in safe mode, or (in an HA namespace, others
+// being left) one that does not know the token yet, as a standby that has
+// not caught up with its creation.
+func (e *RemoteError) tryNext(othersLeft bool) bool {
+	switch {
+	case e.Exception == "StandbyException":
+		return true
+	case e.Exception == "RetriableException" && strings.Contains(e.Message, "safe mode"):
+		return true
+	case othersLeft && e.Exception == "SecurityException" && strings.Contains(e.Message, "InvalidToken"):
+		return true
+	}
+	return false
 }
 
 // remoteError reads the error of a response that did not succeed.
@@ -154,7 +166,7 @@ func (c *Client) nameNode(ctx context.Context, method, op, p string, q url.Value
 		if resp.StatusCode >= 400 {
 			rerr := remoteError(resp)
 			resp.Body.Close()
-			if rerr.standby() {
+			if rerr.tryNext(i < len(c.urls)-1) {
 				last = fmt.Errorf("%s: %w", c.urls[n], rerr)
 				continue
 			}
@@ -178,7 +190,20 @@ func (c *Client) send(ctx context.Context, method, u string, body io.Reader, siz
 		req.ContentLength = size
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
-	return c.hc.Do(req)
+	resp, err := c.hc.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		ue.URL = redact(ue.URL) // the query holds the delegation token
+	}
+	return resp, err
+}
+
+// redact is u without its query (which holds the delegation token), for
+// error messages and logs.
+func redact(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i] + "?..."
+	}
+	return u
 }
 
 // redirect follows a NameNode's redirect to a DataNode with body.
@@ -190,7 +215,7 @@ func (c *Client) redirect(ctx context.Context, resp *http.Response, method, what
 	}
 	target, err := resp.Request.URL.Parse(loc)
 	if err != nil {
-		return nil, fmt.Errorf("webhdfs: %s: the NameNode's redirect %q: %w", what, loc, err)
+		return nil, fmt.Errorf("webhdfs: %s: the NameNode's redirect %q: %w", what, redact(loc), err)
 	}
 	dn, err := c.send(ctx, method, target.String(), body, size)
 	if err != nil {

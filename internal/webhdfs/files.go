@@ -2,7 +2,7 @@ package webhdfs
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,9 +11,15 @@ import (
 	"strconv"
 )
 
+// ErrIncomplete marks a Create that failed once the data went to a
+// DataNode: a partial file may be left at the path.
+var ErrIncomplete = errors.New("the file may be left incomplete")
+
 // Create writes what r yields (size bytes, or -1 when unknown) to the file p
 // with permission perm. It fails with an error matching fs.ErrExist when p
-// exists and overwrite is false.
+// exists (or is being written by another client) and overwrite is false,
+// and with one matching ErrIncomplete when the write failed at the
+// DataNode.
 func (c *Client) Create(ctx context.Context, p string, r io.Reader, size int64, perm fs.FileMode, overwrite bool) error {
 	q := url.Values{"overwrite": {strconv.FormatBool(overwrite)}, "permission": {strconv.FormatUint(uint64(perm.Perm()), 8)}}
 	resp, err := c.nameNode(ctx, http.MethodPut, "CREATE", p, q)
@@ -22,11 +28,11 @@ func (c *Client) Create(ctx context.Context, p string, r io.Reader, size int64, 
 	}
 	dn, err := c.redirect(ctx, resp, http.MethodPut, "CREATE "+p, r, size)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (%w)", err, ErrIncomplete)
 	}
 	defer dn.Body.Close()
 	if dn.StatusCode != http.StatusCreated {
-		return fmt.Errorf("webhdfs: CREATE %s: the DataNode answered %s, want 201 Created", p, dn.Status)
+		return fmt.Errorf("webhdfs: CREATE %s: the DataNode answered %s, want 201 Created (%w)", p, dn.Status, ErrIncomplete)
 	}
 	return nil
 }
@@ -53,21 +59,17 @@ func (c *Client) ReadFile(ctx context.Context, p string, limit int64) ([]byte, e
 	return b, nil
 }
 
-// Rename moves src to dst. Like the NameNode's rename it does not replace
-// an existing dst: it reports false then, or when src does not exist.
-func (c *Client) Rename(ctx context.Context, src, dst string) (bool, error) {
-	resp, err := c.nameNode(ctx, http.MethodPut, "RENAME", src, url.Values{"destination": {dst}})
+// Rename moves src to dst in one NameNode call that never replaces dst
+// (rename2 without OVERWRITE, which a renameoptions parameter selects): it
+// fails with an error matching fs.ErrExist when dst exists and
+// fs.ErrNotExist when src does not.
+func (c *Client) Rename(ctx context.Context, src, dst string) error {
+	resp, err := c.nameNode(ctx, http.MethodPut, "RENAME", src, url.Values{"destination": {dst}, "renameoptions": {"NONE"}})
 	if err != nil {
-		return false, err
+		return err
 	}
-	defer resp.Body.Close()
-	var out struct {
-		Boolean bool `json:"boolean"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&out); err != nil {
-		return false, fmt.Errorf("webhdfs: RENAME %s: the answer: %w", src, err)
-	}
-	return out.Boolean, nil
+	resp.Body.Close()
+	return nil
 }
 
 // SetPermission sets the permission bits of p.
