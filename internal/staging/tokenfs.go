@@ -146,8 +146,9 @@ func (t *tokenFS) RemoveAll(ctx context.Context, p string) error {
 	return err
 }
 
-// Create writes the file over WebHDFS. It has the NameNode refuse an
-// existing dst; a failed write's partial file is removed.
+// Create writes the file over WebHDFS. It refuses an existing dst
+// (fs.ErrExist); a write that failed at the DataNode has its partial file
+// removed.
 func (t *tokenFS) Create(ctx context.Context, r io.Reader, dst string, perm fs.FileMode) (FileStatus, error) {
 	return t.create(ctx, r, -1, dst, perm)
 }

@@ -69,6 +69,7 @@ type RemoteError struct {
 	Message   string
 }
 
+// Error names the exception and its message.
 func (e *RemoteError) Error() string {
 	if e.Exception == "" {
 		return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
@@ -187,6 +188,9 @@ func (c *Client) send(ctx context.Context, method, u string, body io.Reader, siz
 		return nil, err
 	}
 	if body != nil {
+		if l, ok := body.(interface{ Len() int }); ok && size < 0 {
+			size = int64(l.Len()) // bytes.Reader and the like: no need for chunks
+		}
 		req.ContentLength = size
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
