@@ -221,6 +221,9 @@ func (r *resolver) resolveApp(o *Options) {
 	o.Verbose = r.boolVal("verbose", KeyVerbose)
 	o.Binary = r.get(KeyBinary)
 	o.StagingDir = r.get(KeyStagingDir)
+	if _, _, ok := stagingLocation(o.StagingDir); o.StagingDir != "" && !ok {
+		r.bad("conf", KeyStagingDir, "%q: want an absolute path on fs.defaultFS or a URI such as hdfs://namenode:8020/tmp/staging", o.StagingDir)
+	}
 }
 
 // resolveSizes reads the numbers and sizes of containers.
@@ -247,6 +250,7 @@ func (r *resolver) resolveYARN(o *Options) {
 		o.MaxAppAttempts = r.intVal("max-app-attempts", KeyMaxAppAttempts, 1)
 	}
 	o.Tags = r.list("tags", KeyTags)
+	r.checkTags(o.Tags)
 	if v := r.get(KeyPriority); v != "" {
 		o.Priority = int32(r.intVal("priority", KeyPriority, 0))
 	}

@@ -95,7 +95,8 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := c.openStaging(ctx, nil)
+	stagingFS, stagingDir, _ := stagingLocation(sub.Opts.StagingDir) // checked by ResolveOptions
+	fsys, err := c.openStaging(ctx, stagingFS)
 	if err != nil {
 		return nil, fmt.Errorf("open the staging filesystem: %w", err)
 	}
@@ -103,36 +104,38 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 	home := fsys.Home(ctx)
 	steps.mark("open the filesystem")
 	dir := staging.StagingDir(home, id.String())
-	if sub.Opts.StagingDir != "" {
-		dir = path.Join(sub.Opts.StagingDir, id.String())
+	if stagingDir != "" {
+		dir = path.Join(stagingDir, id.String())
 	}
-	app = &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir), renewer: c.renewer(ctx, sub.Opts.Kerberos)}
+	// a, not the named result: a failure returns a nil app, and undoSubmit
+	// still needs this one.
+	a := &Application{ID: fromYARN(id), StagingDir: fsys.URL(dir), renewer: c.renewer(ctx, sub.Opts.Kerberos)}
 	submitted := false
 	defer func() {
 		if err != nil {
-			c.undoSubmit(log, fsys, dir, app, submitted, err)
+			c.undoSubmit(log, fsys, dir, a, submitted, err)
 		}
 	}()
 	var progress staging.ProgressFunc
 	if cfg.Progress != nil {
 		progress = staging.NewProgress(cfg.Progress, cfg.Verbose)
 	}
-	resources, specJSON, err := c.stage(ctx, fsys, home, dir, sub, app, nodes, progress, steps)
+	resources, specJSON, err := c.stage(ctx, fsys, home, dir, sub, a, nodes, progress, steps)
 	if err != nil {
 		return nil, err
 	}
-	if app.Secret, err = spec.NewSecret(); err != nil {
+	if a.Secret, err = spec.NewSecret(); err != nil {
 		return nil, err
 	}
 	tlsID, err := amtls.New(id.String(), time.Now())
 	if err != nil {
 		return nil, err
 	}
-	app.AMPubKeySHA256 = tlsID.Pin()
-	if err := writeViewer(ctx, fsys, dir, app); err != nil {
+	a.AMPubKeySHA256 = tlsID.Pin()
+	if err := writeViewer(ctx, fsys, dir, a); err != nil {
 		return nil, err
 	}
-	asc, err := c.submissionContext(sub, id, app.Secret, tlsID, resources, specJSON, tokens)
+	asc, err := c.submissionContext(sub, id, a.Secret, tlsID, resources, specJSON, tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +146,7 @@ func (c *Cluster) Submit(ctx context.Context, sub *Submission, cfg SubmitConfig)
 		return nil, fmt.Errorf("submit %s: %w", id, err)
 	}
 	steps.mark("submit and accepted")
-	return app, nil
+	return a, nil
 }
 
 // newApplication checks the queue, asks the RM for an application id and
@@ -284,7 +287,8 @@ func (c *Cluster) undoSubmit(log logrus.FieldLogger, fsys staging.FS, dir string
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if submitted {
-		if err := c.rm.Kill(ctx, app.ID.yarn(), "spindle: submission failed: "+cause.Error()); err != nil {
+		// Not found: the RM refused the submission, so there is nothing to kill.
+		if err := c.rm.Kill(ctx, app.ID.yarn(), "spindle: submission failed: "+cause.Error()); err != nil && !IsNotFound(err) {
 			log.WithError(err).Warnf("could not kill %s after the failed submission", app.ID)
 		}
 	}

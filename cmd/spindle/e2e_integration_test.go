@@ -1094,3 +1094,51 @@ func TestE2EUnreachableRM(t *testing.T) {
 		t.Errorf("the error does not name 127.0.0.1:1:\n%s", p.stderr())
 	}
 }
+
+// TestE2ESubmitRefusedByRM: when the ResourceManager refuses the submission
+// itself (an AM node label the cluster does not have), spindle says why and
+// exits 1, and leaves no staging directory and no application running (it
+// once panicked there, leaving both). A staging directory given as a URI on
+// fs.defaultFS, as spark.yarn.stagingDir takes it, is used and removed.
+func TestE2ESubmitRefusedByRM(t *testing.T) {
+	needCluster(t)
+	cl := e2eCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	args := append([]string{"submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "1",
+		"--conf", "spindle.yarn.am.nodeLabelExpression=nosuchlabel"}, e2eSizes...)
+	p := runSpindle(t, ctx, nil, append(args, "--executor-command", "true")...)
+	m := regexp.MustCompile(`submit (application_\d+_\d+): `).FindStringSubmatch(p.stderr())
+	if p.code != 1 || m == nil || strings.Contains(p.stderr(), "panic") {
+		t.Fatalf("spindle exited %d; want 1 with the ResourceManager's refusal of the submission:\n%s", p.code, p.stderr())
+	}
+	if r, err := cl.Report(ctx, trackApp(t, cl, m[1]).id); err == nil && !r.Terminal() {
+		t.Errorf("%s is %s after the refused submission", m[1], r.State)
+	}
+	checkNoStaging(t, m[1], 0)
+
+	conf, err := hadoopconf.LoadEnvironment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := conf.DefaultFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := u.String() + "/tmp/spindle-e2e-staging"
+	args = append([]string{"submit", "--master", "yarn", "--deploy-mode", "cluster", "--num-executors", "1",
+		"--conf", "spark.yarn.stagingDir=" + dir}, e2eSizes...)
+	p = runSpindle(t, ctx, nil, append(args, "--executor-command", "true")...)
+	if p.code != 0 || !strings.Contains(p.stderr(), "FINISHED/SUCCEEDED") {
+		t.Fatalf("with spark.yarn.stagingDir=%s spindle exited %d:\n%s", dir, p.code, p.stderr())
+	}
+	id := submittedRE.FindStringSubmatch(p.stderr())
+	fsys, err := staging.Open(ctx, conf, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if _, err := fsys.Stat(ctx, "/tmp/spindle-e2e-staging/"+id[1]); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the staging directory /tmp/spindle-e2e-staging/%s: %v; want it gone", id[1], err)
+	}
+}

@@ -39,6 +39,10 @@ func appCommand(env *cliEnv, fs *pflag.FlagSet, args []string, check func() erro
 	return id, cl, err
 }
 
+// killedSummaryWait bounds the look for a killed application's summary,
+// which its AM may not have written.
+const killedSummaryWait = 5 * time.Second
+
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := pflag.NewFlagSet("status", pflag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON for scripts")
@@ -54,11 +58,20 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	var sum *container.Summary
 	if r == nil || r.Terminal() {
+		killed := r != nil && r.State == "KILLED"
+		sctx, cancel := ctx, context.CancelFunc(func() {})
+		if killed {
+			// A killed AM may have written no summary: look briefly.
+			sctx, cancel = context.WithTimeout(ctx, killedSummaryWait)
+		}
 		var serr error
-		sum, serr = cl.Summary(ctx, id, *owner)
+		sum, serr = cl.Summary(sctx, id, *owner)
+		cancel()
 		switch {
 		case r == nil && serr != nil:
 			return fmt.Errorf("%w; no summary either: %v", err, serr)
+		case killed:
+			// none is no news
 		case serr != nil && (r.Type == client.ApplicationType || !errors.Is(serr, client.ErrNoSummary)):
 			env.log.Warnf("no summary of %s: %v", id, serr)
 		}

@@ -54,7 +54,7 @@ func cmdSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	out, err := client.Run(ctx, conf, opts, cfg)
 	stopStatus()
 	if err != nil {
-		return err
+		return interrupted(ctx, env, err)
 	}
 	if out.Submitted {
 		fmt.Fprintln(env.stdout, out.ID)
@@ -78,7 +78,7 @@ func submitJSON(ctx context.Context, env *cliEnv, conf *hadoopconf.Conf, opts *c
 	}
 	out, err := client.Run(ctx, conf, opts, cfg)
 	if err != nil {
-		return err
+		return interrupted(ctx, env, err)
 	}
 	if !out.Submitted {
 		j.Emit(console.FinishedEvent(out))
@@ -87,6 +87,17 @@ func submitJSON(ctx context.Context, env *cliEnv, conf *hadoopconf.Conf, opts *c
 		return console.ExitError{Code: code}
 	}
 	return nil
+}
+
+// interrupted is err, or exit code 130 after saying so when ctx ended (an
+// interrupt before the application was under way: Submit removed what it
+// had created).
+func interrupted(ctx context.Context, env *cliEnv, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	env.log.WithError(err).Error("interrupted")
+	return console.ExitError{Code: 130}
 }
 
 // resolveSubmit merges the properties file, --conf and the flags into Options, and
