@@ -41,6 +41,9 @@ type watcher struct {
 	requests atomic.Int64
 	pause    time.Duration // after a page of output (outputPause)
 	retryIn  time.Duration // before retrying a failed request (liveRetry)
+	// ended is set once YARN has reported the end: an AM that does not
+	// answer then is gone, and the rest of the output is in its logs.
+	ended atomic.Bool
 
 	mu        sync.Mutex
 	outClosed bool             // the current attempt's output was read to its end
@@ -256,14 +259,21 @@ func (w *watcher) retry(ctx context.Context, err error) bool {
 		w.cfg.Log.WithError(err).Debug("the ApplicationMaster does not serve live output")
 		return false
 	}
+	if w.ended.Load() && !errors.As(err, &se) {
+		// No HTTP answer at all after the end: the AM process is gone.
+		w.cfg.Log.WithError(err).Debug("the application has ended and its ApplicationMaster does not answer: no more retries")
+		return false
+	}
 	w.cfg.Log.WithError(err).Debug("following the ApplicationMaster: retrying")
 	sleepCtx(ctx, w.retryIn)
 	return ctx.Err() == nil
 }
 
 // wait waits, at most endGrace (or until ctx ends), for the current
-// attempt's output and events to have been read to their end.
+// attempt's output and events to have been read to their end; YARN has
+// reported the end, so an AM that no longer answers at all ends the wait.
 func (w *watcher) wait(ctx context.Context) {
+	w.ended.Store(true)
 	w.mu.Lock()
 	done := w.done
 	started := len(w.attempts) > 0

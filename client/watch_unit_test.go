@@ -188,3 +188,30 @@ func TestWatcherAMWithoutDriver(t *testing.T) {
 		t.Errorf("wait took %v", d)
 	}
 }
+
+// Once YARN reports the end, an AM that does not answer is gone: the
+// watcher stops retrying it instead of waiting out endGrace (a killed
+// application's client used to linger 8 s).
+func TestWatcherAMGoneAfterEnd(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(container.EventPage{Next: 1})
+	}))
+	log := logrus.New()
+	log.SetOutput(&bytes.Buffer{})
+	w := newWatcher(RunConfig{Log: log, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}, &Application{Secret: "s"}, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go w.run(ctx)
+	host, port, _ := strings.Cut(strings.TrimPrefix(ts.URL, "http://"), ":")
+	p, _ := strconv.Atoi(port)
+	w.onReport(&Report{State: "RUNNING", AMHost: host, AMPort: int32(p)})
+	time.Sleep(100 * time.Millisecond)
+	ts.CloseClientConnections()
+	ts.Close() // the AM is killed: connections refused from now on
+	start := time.Now()
+	w.wait(ctx)
+	if d := time.Since(start); d > endGrace/2 {
+		t.Errorf("wait for a gone AM took %v, want well under endGrace (%v)", d, endGrace)
+	}
+}

@@ -419,14 +419,16 @@ func (f *Fetcher) discover(ctx context.Context, app yarn.ApplicationID, res *Res
 	rctx, cancel := context.WithTimeout(ctx, rmTimeout)
 	defer cancel()
 	atts, err := f.RM.Attempts(rctx, app)
-	if err != nil {
+	if err != nil && ctx.Err() == nil { // an interrupt is no news
 		f.warn("listing the attempts of %s: %v", app, err)
 	}
 	for _, a := range atts {
 		att := yarn.AttemptIDFromProto(a.GetApplicationAttemptId())
 		cs, err := f.RM.Containers(rctx, att)
 		if err != nil {
-			f.warn("listing the containers of %s: %v", att, err)
+			if ctx.Err() == nil {
+				f.warn("listing the containers of %s: %v", att, err)
+			}
 			continue
 		}
 		for _, c := range cs {
