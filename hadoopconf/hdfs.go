@@ -77,14 +77,10 @@ func (c *Conf) NameNodeAddresses(nameservice string) []string {
 		ns = u.Host
 	}
 
-	if nns := c.GetStrings("dfs.ha.namenodes." + ns); len(nns) > 0 {
+	if nns, ha := c.haNameNodes(ns); ha {
 		var addrs []string
 		for _, nn := range nns {
-			if v, ok := c.trimmed("dfs.namenode.rpc-address." + ns + "." + nn); ok {
-				if a, err := hostPort(v, DefaultNameNodePort); err == nil {
-					addrs = append(addrs, a)
-				}
-			}
+			addrs = append(addrs, nn.addr)
 		}
 		return addrs
 	}
@@ -112,4 +108,22 @@ func (c *Conf) NameNodeAddresses(nameservice string) []string {
 		return []string{a}
 	}
 	return nil
+}
+
+// haNameNode is one NameNode of an HA nameservice: its id and RPC address.
+type haNameNode struct{ id, addr string }
+
+// haNameNodes returns the NameNodes of dfs.ha.namenodes.<ns> that have a
+// usable dfs.namenode.rpc-address.<ns>.<nn>, in order; ha is false when ns
+// is not an HA nameservice.
+func (c *Conf) haNameNodes(ns string) (nns []haNameNode, ha bool) {
+	ids := c.GetStrings("dfs.ha.namenodes." + ns)
+	for _, id := range ids {
+		if v, ok := c.trimmed("dfs.namenode.rpc-address." + ns + "." + id); ok {
+			if a, err := hostPort(v, DefaultNameNodePort); err == nil {
+				nns = append(nns, haNameNode{id, a})
+			}
+		}
+	}
+	return nns, len(ids) > 0
 }

@@ -41,15 +41,12 @@ func (c *Conf) NameNodeWebURLs(nameservice string) []string {
 	}
 	type nameNode struct{ rpcHost, key string }
 	var nns []nameNode
-	ids := c.GetStrings("dfs.ha.namenodes." + ns)
-	for _, id := range ids { // as NameNodeAddresses: ids without a usable address are skipped
-		v, _ := c.trimmed("dfs.namenode.rpc-address." + ns + "." + id)
-		if a, err := hostPort(v, DefaultNameNodePort); err == nil {
-			h, _, _ := net.SplitHostPort(a)
-			nns = append(nns, nameNode{h, key + "." + ns + "." + id})
-		}
+	ha, isHA := c.haNameNodes(ns)
+	for _, nn := range ha {
+		h, _, _ := net.SplitHostPort(nn.addr)
+		nns = append(nns, nameNode{h, key + "." + ns + "." + nn.id})
 	}
-	if len(ids) == 0 {
+	if !isHA {
 		for _, a := range c.NameNodeAddresses(nameservice) {
 			h, _, _ := net.SplitHostPort(a)
 			nns = append(nns, nameNode{h, key + "." + ns})
@@ -64,7 +61,7 @@ func (c *Conf) NameNodeWebURLs(nameservice string) []string {
 		}
 		if h, hp, err := net.SplitHostPort(own); err == nil {
 			p = hp
-			if h != "" && h != "0.0.0.0" && h != "::" && (ok || defaultNS && len(ids) == 0) {
+			if h != "" && h != "0.0.0.0" && h != "::" && (ok || defaultNS && !isHA) {
 				host = h
 			}
 		}
