@@ -113,10 +113,7 @@ func TestWatcherResumesWithoutLossOrDuplication(t *testing.T) {
 	w.pause, w.retryIn = time.Millisecond, 10*time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	go w.run(ctx)
-	host, port, _ := strings.Cut(strings.TrimPrefix(ts.URL, "http://"), ":")
-	p, _ := strconv.Atoi(port)
-	w.onReport(&Report{State: "RUNNING", AMHost: host, AMPort: int32(p)})
+	watchTestAM(ctx, w, ts.URL)
 	time.Sleep(50 * time.Millisecond) // let the watcher take the address
 	w.wait(ctx)
 
@@ -174,10 +171,7 @@ func TestWatcherAMWithoutDriver(t *testing.T) {
 	w := newWatcher(RunConfig{Log: log, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}, &Application{Secret: "s"}, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	go w.run(ctx)
-	host, port, _ := strings.Cut(strings.TrimPrefix(ts.URL, "http://"), ":")
-	p, _ := strconv.Atoi(port)
-	w.onReport(&Report{State: "RUNNING", AMHost: host, AMPort: int32(p)})
+	watchTestAM(ctx, w, ts.URL)
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	w.wait(ctx)
@@ -202,10 +196,7 @@ func TestWatcherAMGoneAfterEnd(t *testing.T) {
 	w := newWatcher(RunConfig{Log: log, Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}, &Application{Secret: "s"}, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	go w.run(ctx)
-	host, port, _ := strings.Cut(strings.TrimPrefix(ts.URL, "http://"), ":")
-	p, _ := strconv.Atoi(port)
-	w.onReport(&Report{State: "RUNNING", AMHost: host, AMPort: int32(p)})
+	watchTestAM(ctx, w, ts.URL)
 	time.Sleep(100 * time.Millisecond)
 	ts.CloseClientConnections()
 	ts.Close() // the AM is killed: connections refused from now on
@@ -214,4 +205,13 @@ func TestWatcherAMGoneAfterEnd(t *testing.T) {
 	if d := time.Since(start); d > endGrace/2 {
 		t.Errorf("wait for a gone AM took %v, want well under endGrace (%v)", d, endGrace)
 	}
+}
+
+// watchTestAM has w follow the AM at url (an httptest server) as the
+// running attempt's, until ctx ends.
+func watchTestAM(ctx context.Context, w *watcher, url string) {
+	go w.run(ctx)
+	host, port, _ := strings.Cut(strings.TrimPrefix(url, "http://"), ":")
+	p, _ := strconv.Atoi(port)
+	w.onReport(&Report{State: "RUNNING", AMHost: host, AMPort: int32(p)})
 }

@@ -59,14 +59,15 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	var sum *container.Summary
 	if r == nil || r.Terminal() {
 		killed := r != nil && r.State == "KILLED"
-		sctx, cancel := ctx, context.CancelFunc(func() {})
+		sctx := ctx
 		if killed {
 			// A killed AM may have written no summary: look briefly.
+			var cancel context.CancelFunc
 			sctx, cancel = context.WithTimeout(ctx, killedSummaryWait)
+			defer cancel()
 		}
 		var serr error
 		sum, serr = cl.Summary(sctx, id, *owner)
-		cancel()
 		switch {
 		case r == nil && serr != nil:
 			return fmt.Errorf("%w; no summary either: %v", err, serr)
